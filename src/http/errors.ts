@@ -1,0 +1,56 @@
+/**
+ * The one error handler: every failure leaves as a problem+json body with a stable code.
+ * Client mistakes get their specific 4xx; anything else is logged with the request and
+ * answered as a generic 500, never with internals.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, type ProblemCode } from './problem.js';
+
+/** Fastify's and @fastify/multipart's own error codes, translated to ours. */
+const FRAMEWORK_CODES: Record<string, ProblemCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'empty_body',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_VALIDATION: 'invalid_input',
+  FST_REQ_FILE_TOO_LARGE: 'image_too_large',
+  FST_FILES_LIMIT: 'too_many_images',
+  FST_PARTS_LIMIT: 'too_many_images',
+  FST_FIELDS_LIMIT: 'bad_request',
+  FST_PROTO_VIOLATION: 'bad_request',
+};
+
+export function toHttpProblem(err: unknown): HttpProblem | undefined {
+  if (err instanceof HttpProblem) return err;
+  const e = err as Partial<FastifyError>;
+  const mapped = e.code === undefined ? undefined : FRAMEWORK_CODES[e.code];
+  if (mapped) return new HttpProblem(mapped, e.message);
+  // fastify's JSON parser reports syntax errors as a plain 400 SyntaxError
+  if (err instanceof SyntaxError && e.statusCode === 400) return new HttpProblem('invalid_json', err.message);
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new HttpProblem('bad_request', e.message, { status: e.statusCode });
+  }
+  return undefined;
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: HttpProblem): FastifyReply {
+  const body = problem.toProblem(request.url);
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const problem = toHttpProblem(err);
+    if (problem) {
+      request.log.info({ code: problem.code, detail: problem.detail }, 'client error');
+      return sendProblem(reply, request, problem);
+    }
+    request.log.error({ err }, 'unhandled error');
+    return sendProblem(reply, request, new HttpProblem('internal_error', 'the request could not be completed'));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new HttpProblem('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,134 @@
+/**
+ * Reading what a client sent into input items, whatever the encoding: multipart file parts,
+ * a raw image body, or JSON. Decoding and inference happen elsewhere.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { MultipartFile } from '@fastify/multipart';
+import { z } from 'zod';
+import { INPUT_SIZE } from '../preprocess/tensor.js';
+import { HttpProblem } from './problem.js';
+
+export const PixelsInput = z
+  .object({
+    pixels: z
+      .array(z.number().min(0).max(1))
+      .length(INPUT_SIZE)
+      .describe('784 grayscale values in 0..1, row-major 28x28, white ink on black'),
+  })
+  .strict();
+
+export const BatchJsonBody = z
+  .object({
+    inputs: z.array(z.unknown()).min(1).describe('items, each one like the JSON body of /predict'),
+  })
+  .strict();
+
+export type InputItem = { readonly kind: 'image'; readonly bytes: Buffer } | { readonly kind: 'pixels'; readonly pixels: Float32Array };
+
+/** An item that could not be read: its problem is reported in its place, the others go on. */
+export type ItemOrProblem = InputItem | HttpProblem;
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`)
+    .join('; ');
+}
+
+export function parseJsonItem(value: unknown): InputItem {
+  const parsed = PixelsInput.safeParse(value);
+  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error));
+  return { kind: 'pixels', pixels: Float32Array.from(parsed.data.pixels) };
+}
+
+export interface UploadLimits {
+  readonly maxBodyBytes: number;
+  readonly maxFileBytes: number;
+}
+
+/** Reads every part; file parts named `fileField` become items, in order, each alone in its failure. */
+async function readMultipart(request: FastifyRequest, fileField: string, limits: UploadLimits) {
+  const items: ItemOrProblem[] = [];
+  const fields: Record<string, string> = {};
+  const strayFiles: string[] = [];
+  let totalBytes = 0;
+  for await (const part of request.parts()) {
+    if (part.type === 'field') {
+      fields[part.fieldname] = String(part.value);
+      continue;
+    }
+    if (part.fieldname !== fileField) {
+      strayFiles.push(part.fieldname);
+      await drain(part);
+      continue;
+    }
+    const bytes = await part.toBuffer();
+    if (part.file.truncated) {
+      // only a file's own size is that file's problem: the other items are still answered
+      items.push(new HttpProblem('image_too_large', `the file '${part.filename}' is larger than ${limits.maxFileBytes} bytes`));
+      continue;
+    }
+    totalBytes += bytes.length;
+    if (totalBytes > limits.maxBodyBytes) {
+      throw new HttpProblem('body_too_large', `the files of this request add up to more than ${limits.maxBodyBytes} bytes`);
+    }
+    items.push({ kind: 'image', bytes });
+  }
+  return { items, fields, strayFiles };
+}
+
+function strayHint(strayFiles: readonly string[]): string {
+  return strayFiles.length ? `; got file field(s) ${strayFiles.map((f) => `'${f}'`).join(', ')}` : '';
+}
+
+async function drain(part: MultipartFile): Promise<void> {
+  for await (const chunk of part.file) void chunk;
+}
+
+/** One input for /predict: multipart field `image`, a raw image body, or JSON `{"pixels": [...]}`. */
+export async function readSingleInput(request: FastifyRequest, limits: UploadLimits): Promise<InputItem> {
+  if (request.isMultipart()) {
+    const { items, strayFiles } = await readMultipart(request, 'image', limits);
+    const first = items[0];
+    if (first === undefined) {
+      throw new HttpProblem('missing_image', `send the image in the multipart file field 'image'${strayHint(strayFiles)}`);
+    }
+    if (items.length > 1) throw new HttpProblem('bad_request', `one image per request here (got ${items.length}); use /predict/batch`);
+    if (first instanceof HttpProblem) throw first;
+    return first;
+  }
+  const body = request.body;
+  if (Buffer.isBuffer(body)) return { kind: 'image', bytes: body };
+  if (body === undefined || body === null || body === '') {
+    throw new HttpProblem('empty_body', "send an image (multipart field 'image' or an image/* body) or JSON {\"pixels\": [...]}");
+  }
+  return parseJsonItem(body);
+}
+
+/** Many inputs for /predict/batch: multipart field `images` repeated, or JSON `{"inputs": [...]}`. */
+export async function readBatchInputs(request: FastifyRequest, limits: UploadLimits & { maxItems: number }): Promise<ItemOrProblem[]> {
+  if (request.isMultipart()) {
+    const { items, strayFiles } = await readMultipart(request, 'images', limits);
+    if (items.length === 0) {
+      throw new HttpProblem('missing_image', `send the images in the repeated multipart file field 'images'${strayHint(strayFiles)}`);
+    }
+    return items;
+  }
+  const body = request.body;
+  if (body === undefined || body === null || body === '') {
+    throw new HttpProblem('empty_body', "send multipart files in the field 'images' or JSON {\"inputs\": [...]}");
+  }
+  if (Buffer.isBuffer(body)) throw new HttpProblem('unsupported_media_type', 'a batch is multipart/form-data or JSON, not a single raw image');
+  const parsed = BatchJsonBody.safeParse(body);
+  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error));
+  if (parsed.data.inputs.length > limits.maxItems) {
+    throw new HttpProblem('too_many_images', `${parsed.data.inputs.length} inputs; at most ${limits.maxItems} per batch`);
+  }
+  return parsed.data.inputs.map((value) => {
+    try {
+      return parseJsonItem(value);
+    } catch (err) {
+      return err as HttpProblem;
+    }
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * One error format everywhere: RFC 9457 problem details (application/problem+json) with a
+ * stable machine-readable `code`. Every code the service can answer is listed in PROBLEMS,
+ * so clients, docs and tests share one catalogue.
+ */
+import { z } from 'zod';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export const PROBLEMS = {
+  bad_request: { status: 400, title: 'Bad request' },
+  invalid_json: { status: 400, title: 'Request body is not valid JSON' },
+  invalid_input: { status: 400, title: 'Input does not match the schema' },
+  missing_image: { status: 400, title: 'No image in the request' },
+  empty_body: { status: 400, title: 'Request body is empty' },
+  invalid_image: { status: 400, title: 'Image could not be decoded' },
+  image_too_large: { status: 413, title: 'Image file larger than the limit' },
+  too_many_pixels: { status: 413, title: 'Image has more pixels than the limit' },
+  too_many_images: { status: 413, title: 'Too many images in one batch' },
+  body_too_large: { status: 413, title: 'Request body larger than the limit' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  eval_unavailable: { status: 503, title: 'No labelled dataset to evaluate on' },
+  not_ready: { status: 503, title: 'Service not ready' },
+  internal_error: { status: 500, title: 'Internal server error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+export const ProblemCodeSchema = z.enum(Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]]);
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().describe('URI identifying the problem type'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    code: ProblemCodeSchema,
+  })
+  .catchall(z.unknown());
+export type Problem = z.infer<typeof ProblemSchema>;
+
+/** An error that knows its problem code; thrown anywhere, rendered by the one error handler. */
+export class HttpProblem extends Error {
+  override name = 'HttpProblem';
+  readonly status: number;
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail ?? PROBLEMS[code].title);
+    this.status = PROBLEMS[code].status;
+  }
+
+  toProblem(instance?: string): Problem {
+    return problemBody(this.code, this.detail, instance, this.extra);
+  }
+}
+
+export function problemBody(code: ProblemCode, detail?: string, instance?: string, extra: Record<string, unknown> = {}): Problem {
+  const { status, title } = PROBLEMS[code];
+  return {
+    type: `urn:digit-serve:problem:${code}`,
+    title,
+    status,
+    ...(detail === undefined ? {} : { detail }),
+    ...(instance === undefined ? {} : { instance }),
+    code,
+    ...extra,
+  };
+}

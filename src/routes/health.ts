@@ -1,0 +1,19 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { HttpProblem } from '../http/problem.js';
+import { ModelRef, modelRef } from './schemas.js';
+
+const Live = z.object({ status: z.literal('ok') });
+const Ready = z.object({ status: z.literal('ready'), model: ModelRef });
+
+export const healthRoutes: FastifyPluginAsync = async (fastify) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.get('/health/live', { schema: { response: { 200: Live } } }, async () => ({ status: 'ok' as const }));
+
+  app.get('/health/ready', { schema: { response: { 200: Ready } } }, async () => {
+    if (!app.readiness.ready) throw new HttpProblem('not_ready', app.readiness.reason);
+    return { status: 'ready' as const, model: modelRef(app.predictor.model.info) };
+  });
+};

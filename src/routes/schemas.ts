@@ -1,0 +1,23 @@
+/** Response shapes shared by the routes; types are derived from them, never retyped. */
+import { z } from 'zod';
+import { ClassPrediction } from '../model/predict.js';
+import { ProblemSchema } from '../http/problem.js';
+import type { ModelInfo } from '../model/weights/types.js';
+
+export const ModelRef = z.object({
+  name: z.string(),
+  sha256: z.string().describe('sha256 of the weights file that answered'),
+});
+export type ModelRef = z.infer<typeof ModelRef>;
+
+export const modelRef = (info: ModelInfo): ModelRef => ({ name: info.name, sha256: info.sha256 });
+
+export const PredictResponse = ClassPrediction.extend({ model: ModelRef });
+
+export const BatchItemError = z.object({ error: ProblemSchema });
+
+export const BatchResponse = z.object({
+  count: z.number().int().describe('number of items, answered in input order'),
+  model: ModelRef,
+  results: z.array(z.union([PredictResponse, BatchItemError])),
+});

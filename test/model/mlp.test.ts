@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { affine, argmaxRows, createMlp, forward, logSumExp, ModelShapeError, softmaxRowsInPlace } from '../../src/model/mlp.js';
+
+/** A 3-4-3-2 toy network with hand-picked weights, small enough to check by hand. */
+function toyMlp() {
+  return createMlp({ sizes: [3, 4, 3, 2], hidden: ['sigmoid', 'relu'], output: 'softmax' }, [
+    { weights: Float32Array.from({ length: 12 }, (_, i) => (i % 5) * 0.1 - 0.2), bias: Float32Array.of(0.1, -0.1, 0, 0.2) },
+    { weights: Float32Array.from({ length: 12 }, (_, i) => ((i * 7) % 4) * 0.3 - 0.4), bias: Float32Array.of(0, 0.5, -0.5) },
+    { weights: Float32Array.of(1, -1, 0.5, 0.25, -2, 2), bias: Float32Array.of(0.3, -0.3) },
+  ]);
+}
+
+describe('softmax', () => {
+  it('gives finite, correct probabilities for huge logits', () => {
+    const p = softmaxRowsInPlace(Float32Array.of(1000, 1010, 990), 1, 3);
+    const e = [Math.exp(-10), 1, Math.exp(-20)];
+    const s = e[0]! + e[1]! + e[2]!;
+    e.forEach((v, i) => expect(p[i]).toBeCloseTo(v / s, 7));
+    expect(p.every(Number.isFinite)).toBe(true);
+  });
+
+  it('gives a uniform distribution for equal very negative logits', () => {
+    expect(Array.from(softmaxRowsInPlace(Float32Array.of(-1000, -1000), 1, 2))).toEqual([0.5, 0.5]);
+  });
+
+  it('normalises each row of a batch on its own', () => {
+    const p = softmaxRowsInPlace(Float32Array.of(0, 0, 1, 1, 5, 5), 3, 2);
+    expect(Array.from(p)).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+  });
+});
+
+describe('logSumExp', () => {
+  it('does not overflow on large values', () => {
+    expect(logSumExp([1000, 1000])).toBeCloseTo(1000 + Math.log(2), 10);
+    expect(logSumExp([-1000, -1000])).toBeCloseTo(-1000 + Math.log(2), 10);
+  });
+
+  it('matches the naive formula where that one is finite', () => {
+    const v = [0.5, -1.25, 2, 3];
+    expect(logSumExp(v)).toBeCloseTo(Math.log(v.reduce((a, x) => a + Math.exp(x), 0)), 12);
+  });
+
+  it('works on a row inside a larger buffer', () => {
+    expect(logSumExp(Float32Array.of(99, 0, 0, 99), 1, 2)).toBeCloseTo(Math.log(2), 7);
+  });
+});
+
+describe('affine', () => {
+  it('computes x @ W + b for a batch, W row-major (in, out)', () => {
+    const layer = { inSize: 2, outSize: 3, weights: Float32Array.of(1, 2, 3, 4, 5, 6), bias: Float32Array.of(0.5, 0, -1), activation: 'softmax' as const };
+    const out = affine(Float32Array.of(1, 0, 2, -1), 2, layer, new Float32Array(6));
+    expect(Array.from(out)).toEqual([1.5, 2, 2, -1.5, -1, -1]);
+  });
+});
+
+describe('forward', () => {
+  it('rows sum to 1 and match a float64 reference computed by hand', () => {
+    const mlp = toyMlp();
+    const x = Float32Array.of(0.2, 0.9, 0);
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    const dense = (inp: number[], w: Float32Array, b: Float32Array, out: number) =>
+      Array.from({ length: out }, (_, j) => inp.reduce((a, v, k) => a + v * w[k * out + j]!, b[j]!));
+    const [l1, l2, l3] = mlp.layers;
+    const h1 = dense(Array.from(x), l1!.weights, l1!.bias, 4).map(sig);
+    const h2 = dense(h1, l2!.weights, l2!.bias, 3).map((v) => Math.max(0, v));
+    const z = dense(h2, l3!.weights, l3!.bias, 2);
+    const m = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - m));
+    const expected = e.map((v) => v / (e[0]! + e[1]!));
+    const p = forward(mlp, x, 1);
+    expect(p[0]).toBeCloseTo(expected[0]!, 6);
+    expect(p[1]).toBeCloseTo(expected[1]!, 6);
+  });
+
+  it('gives bit-identical rows whether an input is alone or inside a batch', () => {
+    const mlp = toyMlp();
+    const batch = Float32Array.from({ length: 5 * 3 }, (_, i) => ((i * 37) % 11) / 10);
+    const together = forward(mlp, batch, 5);
+    for (let r = 0; r < 5; r++) {
+      const alone = forward(mlp, batch.slice(r * 3, r * 3 + 3), 1);
+      expect(Array.from(alone)).toEqual(Array.from(together.subarray(r * 2, r * 2 + 2)));
+    }
+  });
+
+  it('refuses an input of the wrong size', () => {
+    expect(() => forward(toyMlp(), new Float32Array(4), 1)).toThrow(ModelShapeError);
+  });
+});
+
+describe('createMlp', () => {
+  it('refuses weights that do not match the architecture', () => {
+    expect(() =>
+      createMlp({ sizes: [2, 2], hidden: [], output: 'softmax' }, [{ weights: new Float32Array(3), bias: new Float32Array(2) }]),
+    ).toThrow(/expected 2x2/);
+  });
+
+  it('refuses non-finite weights, naming the layer', () => {
+    expect(() =>
+      createMlp({ sizes: [1, 2], hidden: [], output: 'softmax' }, [{ weights: Float32Array.of(1, NaN), bias: new Float32Array(2) }]),
+    ).toThrow(/layer 1 weights: value #1 is NaN/);
+  });
+});
+
+describe('argmaxRows', () => {
+  it('returns the index of the largest value in each row', () => {
+    expect(Array.from(argmaxRows(Float32Array.of(0.1, 0.7, 0.2, 0.5, 0.1, 0.4), 2, 3))).toEqual([1, 0]);
+  });
+});
