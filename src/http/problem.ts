@@ -20,7 +20,6 @@ export const PROBLEMS = {
   body_too_large: { status: 413, title: 'Request body larger than the limit' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   not_found: { status: 404, title: 'Not found' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
   eval_unavailable: { status: 503, title: 'No labelled dataset to evaluate on' },
   not_ready: { status: 503, title: 'Service not ready' },
   internal_error: { status: 500, title: 'Internal server error' },
