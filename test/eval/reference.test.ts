@@ -11,9 +11,11 @@ import { loadWeights } from '../../src/model/weights/load.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
 import { pixelsToTensor } from '../../src/preprocess/tensor.js';
 import { BOOK_WEIGHTS, loadReference, loadTestSet, maxProbabilityError, MNIST_DIR, type Reference } from '../support/mnist.js';
-import { hasSharedData } from '../support/shared-data.js';
+import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
 
 const TOLERANCE = 1e-5;
+
+warnIfSharedDataMissing('the in-process reference tests over the 10,000 test images (test/eval/reference.test.ts)');
 
 describe.skipIf(!hasSharedData)('the book network on the official test set', () => {
   let model: LoadedModel;

@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelledImages } from '../../src/data/idx.js';
 import { BOOK_WEIGHTS, digitPng, loadReference, loadTestSet, maxProbabilityError, MNIST_DIR, type Reference } from '../support/mnist.js';
 import { startServer, type RunningServer } from '../support/server.js';
-import { hasSharedData } from '../support/shared-data.js';
+import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
 
 const TOLERANCE = 1e-5;
 /** Spread over the whole set (every 25th image), so every class and many hard cases are sent. */
 const SAMPLE = Array.from({ length: 400 }, (_, k) => k * 25);
+
+warnIfSharedDataMissing('the end-to-end reference tests (test/http/reference-e2e.test.ts)');
 
 describe.skipIf(!hasSharedData)('reference predictions through a real server', () => {
   let server: RunningServer;

@@ -16,3 +16,12 @@ export const hasSharedData: boolean = existsSync(SHARED_DATA_DIR);
 export function sharedPath(...parts: string[]): string {
   return resolve(SHARED_DATA_DIR, ...parts);
 }
+
+/** Say loudly, once per test file, which tests are skipped because the shared data is absent. */
+export function warnIfSharedDataMissing(what: string): void {
+  if (hasSharedData) return;
+  console.warn(
+    `\n!!! SKIPPED: ${what} need the shared reference data, not found at ${SHARED_DATA_DIR} ` +
+      '(set DIGIT_SERVE_SHARED_DATA to its location).\n',
+  );
+}

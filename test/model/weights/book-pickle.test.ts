@@ -9,14 +9,9 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { argmaxRows, describeArchitecture, forward } from '../../../src/model/mlp.js';
 import { loadWeights, saveWeights } from '../../../src/model/weights/load.js';
-import { hasSharedData, sharedPath } from '../../support/shared-data.js';
+import { hasSharedData, sharedPath, warnIfSharedDataMissing } from '../../support/shared-data.js';
 
-if (!hasSharedData) {
-  console.warn(
-    `\n!!! SKIPPED: the tests of the book's sample_weight.pkl (test/model/weights/book-pickle.test.ts) need the shared ` +
-      `reference data, not found at ${sharedPath()} (set DIGIT_SERVE_SHARED_DATA to its location).\n`,
-  );
-}
+warnIfSharedDataMissing("the tests of the book's sample_weight.pkl (test/model/weights/book-pickle.test.ts)");
 
 const BOOK_PKL_SHA256 = 'b7f55a27988ba34c3777b0f1bbd464817c8a4db855723e6ff26f703501917a13';
 const IMAGES = 100;
