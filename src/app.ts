@@ -5,11 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { Config } from './config.js';
+import { SERVICE_VERSION, type Config } from './config.js';
 import { loadMnistTestSet } from './eval/dataset.js';
-import { EvalJob } from './eval/job.js';
+import { EvalJob, type EvalReport } from './eval/job.js';
+import { requireApiKey } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
+import { registerMetrics, ServiceMetrics } from './http/metrics.js';
+import { registerOpenApi } from './http/openapi.js';
+import { HttpProblem } from './http/problem.js';
+import { Limiter } from './inference/limiter.js';
 import { Predictor } from './inference/predictor.js';
 import { loadWeights } from './model/weights/load.js';
 import { WeightsError, type LoadedModel } from './model/weights/types.js';
@@ -24,6 +31,7 @@ declare module 'fastify' {
     config: Config;
     predictor: Predictor;
     evalJob: EvalJob | undefined;
+    metrics: ServiceMetrics;
     readiness: { ready: boolean; reason: string };
   }
 }
@@ -31,12 +39,17 @@ declare module 'fastify' {
 const DIGIT_CLASSES = 10;
 /** An incoming X-Request-Id is kept when it is a sane token, so logs join up across services. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** Seconds a client shed by the event-loop guard or the rate limit is told to wait, at least. */
+const RETRY_AFTER_SECONDS = 1;
 
 /** The service answers 784 pixels in, 10 digits out; any other network is a configuration mistake. */
 function checkServesDigits(model: LoadedModel): void {
   const { inputSize, classes } = model.mlp;
   if (inputSize !== INPUT_SIZE || classes !== DIGIT_CLASSES) {
-    throw new WeightsError(model.info.file, `the network maps ${inputSize} inputs to ${classes} classes; this service needs ${INPUT_SIZE} -> ${DIGIT_CLASSES}`);
+    throw new WeightsError(
+      model.info.file,
+      `the network maps ${inputSize} inputs to ${classes} classes; this service needs ${INPUT_SIZE} -> ${DIGIT_CLASSES}`,
+    );
   }
 }
 
@@ -52,6 +65,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: { level: config.LOG_LEVEL },
     bodyLimit: config.MAX_BODY_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -64,12 +78,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   registerErrorHandling(app);
 
+  // JSON and images only: a text/plain body would otherwise reach the routes as a string
+  app.removeContentTypeParser('text/plain');
   // raw image bodies: the bytes, not the declared type, decide the format later
   for (const type of [/^image\/[\w.+-]+$/i, 'application/octet-stream']) {
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: config.MAX_FILE_BYTES }, (_request, body, done) => done(null, body));
   }
-  // JSON and images only: a text/plain body would otherwise reach the routes as a string
-  app.removeContentTypeParser('text/plain');
   await app.register(multipart, {
     // an oversized file is marked truncated instead of failing the whole request (see http/inputs.ts)
     throwFileSizeLimit: false,
@@ -82,28 +96,63 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
 
-  const predictor = new Predictor(model, {
-    maxInputPixels: config.MAX_INPUT_PIXELS,
-    allowedFormats: DEFAULT_ALLOWED_FORMATS,
-  });
-  predictor.predictOne({ kind: 'pixels', pixels: new Float32Array(INPUT_SIZE) });
-
+  const metrics = new ServiceMetrics(model.info);
+  const predictor = new Predictor(
+    model,
+    { maxInputPixels: config.MAX_INPUT_PIXELS, allowedFormats: DEFAULT_ALLOWED_FORMATS },
+    new Limiter(config.DECODE_CONCURRENCY, config.DECODE_QUEUE_LIMIT),
+  );
   app.decorate('config', config);
   app.decorate('predictor', predictor);
-  app.decorate('evalJob', config.MNIST_DIR ? new EvalJob(model, () => loadMnistTestSet(config.MNIST_DIR!)) : undefined);
-  app.decorate('readiness', { ready: true, reason: 'model loaded and warmed up' });
+  app.decorate('metrics', metrics);
+  const onEvalReport = (r: EvalReport) => {
+    metrics.evalAccuracy.set({ dataset: r.dataset.name }, r.accuracy);
+    app.log.info({ accuracy: r.accuracy, dataset: r.dataset.name, durationMs: r.durationMs }, 'eval computed');
+  };
+  app.decorate('evalJob', config.MNIST_DIR ? new EvalJob(model, () => loadMnistTestSet(config.MNIST_DIR!), onEvalReport) : undefined);
+  app.decorate('readiness', { ready: false, reason: 'warming up' });
 
-  app.addHook('onReady', async () => {
-    app.log.info({ model: model.info.name, sha256: model.info.sha256, file: model.info.file }, 'model loaded');
-    // in the background: /eval callers wait for this same computation instead of starting another
-    app.evalJob?.get().then(
-      (r) => app.log.info({ accuracy: r.accuracy, dataset: r.dataset.name, durationMs: r.durationMs }, 'eval computed'),
-      (err: unknown) => app.log.warn({ err }, 'eval failed'),
-    );
+  registerMetrics(app, metrics);
+  await registerOpenApi(app, SERVICE_VERSION);
+  await app.register(healthRoutes);
+
+  // the API proper: optional keys, load shedding and rate limits apply here, not to probes, metrics or docs
+  await app.register(async (api) => {
+    requireApiKey(api, config.API_KEYS);
+    if (config.MAX_EVENT_LOOP_DELAY_MS > 0) {
+      await api.register(underPressure, { maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY_MS, retryAfter: RETRY_AFTER_SECONDS });
+    }
+    if (config.RATE_LIMIT_MAX > 0) {
+      await api.register(rateLimit, {
+        max: config.RATE_LIMIT_MAX,
+        timeWindow: config.RATE_LIMIT_WINDOW_MS,
+        errorResponseBuilder: (_request, context) =>
+          new HttpProblem(
+            'rate_limited',
+            `at most ${context.max} requests per ${context.after}`,
+            {},
+            {
+              'retry-after': String(Math.max(RETRY_AFTER_SECONDS, Math.ceil(context.ttl / 1000))),
+            },
+          ),
+      });
+    }
+    await api.register(predictRoutes);
+    await api.register(evalRoutes);
   });
 
-  await app.register(healthRoutes);
-  await app.register(predictRoutes);
-  await app.register(evalRoutes);
+  app.addHook('onReady', async () => {
+    // one forward pass before the service calls itself ready
+    await predictor.predictOne({ kind: 'pixels', pixels: new Float32Array(INPUT_SIZE) });
+    app.readiness.ready = true;
+    app.readiness.reason = 'model loaded and warmed up';
+    app.log.info({ model: model.info.name, sha256: model.info.sha256, file: model.info.file }, 'model loaded');
+    // in the background: /eval callers wait for this same computation instead of starting another
+    app.evalJob?.get().catch((err: unknown) => app.log.warn({ err }, 'eval failed'));
+  });
+  app.addHook('preClose', async () => {
+    app.readiness.ready = false;
+    app.readiness.reason = 'shutting down';
+  });
   return app;
 }

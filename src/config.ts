@@ -2,12 +2,16 @@
  * Every setting comes from the environment, is parsed once here by one zod schema, and has
  * its default in this file only. A bad value stops start-up with every problem listed.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** The repo (or image) root, so relative defaults do not depend on the working directory. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+
+export const SERVICE_VERSION: string = (JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 export const DEFAULT_WEIGHTS = resolve(PROJECT_ROOT, 'weights/digit-serve-mlp.safetensors');
 
@@ -23,12 +27,39 @@ export const ConfigSchema = z.object({
     .optional()
     .describe('folder with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz], used by /eval'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  MAX_FILE_BYTES: int(1, 1 << 30).default(5_000_000).describe('largest accepted image file, in bytes'),
+  MAX_FILE_BYTES: int(1, 1 << 30)
+    .default(5_000_000)
+    .describe('largest accepted image file, in bytes'),
   MAX_BATCH_FILES: int(1, 10_000).default(256).describe('most images in one /predict/batch request'),
   MAX_BODY_BYTES: int(1, 1 << 30)
     .default(20_000_000)
     .describe('largest request body (raw image, JSON, or all parts of a multipart request), in bytes'),
-  MAX_INPUT_PIXELS: int(1, 1 << 30).default(40_000_000).describe('largest decoded image, width x height, checked before decoding'),
+  MAX_INPUT_PIXELS: int(1, 1 << 30)
+    .default(40_000_000)
+    .describe('largest decoded image, width x height, checked before decoding'),
+  REQUEST_TIMEOUT_MS: int(0, 3_600_000).default(30_000).describe('longest a request may take from its first byte; 0 = no limit'),
+  DECODE_CONCURRENCY: int(1, 1024).default(4).describe('images decoded at the same time (sharp work in the libuv thread pool)'),
+  DECODE_QUEUE_LIMIT: int(0, 1_000_000)
+    .default(512)
+    .describe('images waiting for a decode slot before new requests are shed with 503 and Retry-After'),
+  MAX_EVENT_LOOP_DELAY_MS: int(0, 60_000)
+    .default(1_000)
+    .describe('event-loop delay above which requests are shed with 503 and Retry-After; 0 = off'),
+  RATE_LIMIT_MAX: int(0, 1_000_000_000).default(0).describe('requests per client (IP) and window on the API routes; 0 = no rate limit'),
+  RATE_LIMIT_WINDOW_MS: int(1, 86_400_000).default(60_000).describe('the rate-limit window'),
+  API_KEYS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter((k) => k.length > 0),
+    )
+    .describe('comma-separated API keys; when set, /predict*, /eval and /v2 inference need one (Authorization: Bearer KEY or X-API-Key)'),
+  SHUTDOWN_GRACE_MS: int(0, 600_000)
+    .default(10_000)
+    .describe('after SIGTERM, how long in-flight requests get before the process exits anyway'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -38,9 +69,7 @@ export class ConfigError extends Error {
 
 /** Parse the environment (or a test's partial config); throws a ConfigError listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const known = Object.fromEntries(
-    Object.keys(ConfigSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
-  );
+  const known = Object.fromEntries(Object.keys(ConfigSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]));
   const parsed = ConfigSchema.safeParse(known);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');

@@ -3,9 +3,6 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { WeightsError } from './model/weights/types.js';
 
-/** In-flight requests get this long to finish after SIGTERM/SIGINT before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await buildApp(config);
@@ -13,11 +10,12 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    app.log.info({ signal }, 'shutting down: readiness off, no new connections, finishing in-flight requests');
+    // in-flight requests get SHUTDOWN_GRACE_MS to finish; after that the process exits anyway
     setTimeout(() => {
       app.log.error('shutdown grace period over; exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
+    }, config.SHUTDOWN_GRACE_MS).unref();
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {

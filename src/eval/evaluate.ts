@@ -37,5 +37,11 @@ export async function evaluate(mlp: Mlp, inputs: Float32Array, labels: Uint8Arra
     return { class: c, correct: row[c]!, total, accuracy: total === 0 ? null : row[c]! / total };
   });
   const correct = perClass.reduce((a, c) => a + c.correct, 0);
-  return { accuracy: labels.length === 0 ? 0 : correct / labels.length, correct, total: labels.length, perClass, confusionMatrix: confusion };
+  return {
+    accuracy: labels.length === 0 ? 0 : correct / labels.length,
+    correct,
+    total: labels.length,
+    perClass,
+    confusionMatrix: confusion,
+  };
 }

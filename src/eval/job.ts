@@ -24,6 +24,8 @@ export class EvalJob {
   constructor(
     private readonly model: LoadedModel,
     private readonly loadDataset: () => Promise<LabelledSet>,
+    /** told of every new report (metrics, logs) */
+    private readonly onReport: (report: EvalReport) => void = () => {},
   ) {}
 
   /** The cached report, or the one being computed; `refresh` starts a new computation unless one is running. */
@@ -57,6 +59,7 @@ export class EvalJob {
       computedAt: new Date().toISOString(),
       durationMs: Math.round((performance.now() - started) * 10) / 10,
     };
+    this.onReport(this.last);
     return this.last;
   }
 }

@@ -19,6 +19,8 @@ const FRAMEWORK_CODES: Record<string, ProblemCode> = {
   FST_PARTS_LIMIT: 'too_many_images',
   FST_FIELDS_LIMIT: 'bad_request',
   FST_PROTO_VIOLATION: 'bad_request',
+  // @fastify/under-pressure has already set Retry-After on the reply
+  FST_UNDER_PRESSURE: 'overloaded',
 };
 
 export function toHttpProblem(err: unknown): HttpProblem | undefined {
@@ -36,7 +38,7 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: HttpProblem): FastifyReply {
   const body = problem.toProblem(request.url);
-  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+  return reply.code(body.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -100,7 +100,7 @@ export async function readSingleInput(request: FastifyRequest, limits: UploadLim
   const body = request.body;
   if (Buffer.isBuffer(body)) return { kind: 'image', bytes: body };
   if (body === undefined || body === null || body === '') {
-    throw new HttpProblem('empty_body', "send an image (multipart field 'image' or an image/* body) or JSON {\"pixels\": [...]}");
+    throw new HttpProblem('empty_body', 'send an image (multipart field \'image\' or an image/* body) or JSON {"pixels": [...]}');
   }
   return parseJsonItem(body);
 }
@@ -116,9 +116,10 @@ export async function readBatchInputs(request: FastifyRequest, limits: UploadLim
   }
   const body = request.body;
   if (body === undefined || body === null || body === '') {
-    throw new HttpProblem('empty_body', "send multipart files in the field 'images' or JSON {\"inputs\": [...]}");
+    throw new HttpProblem('empty_body', 'send multipart files in the field \'images\' or JSON {"inputs": [...]}');
   }
-  if (Buffer.isBuffer(body)) throw new HttpProblem('unsupported_media_type', 'a batch is multipart/form-data or JSON, not a single raw image');
+  if (Buffer.isBuffer(body))
+    throw new HttpProblem('unsupported_media_type', 'a batch is multipart/form-data or JSON, not a single raw image');
   const parsed = BatchJsonBody.safeParse(body);
   if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error));
   if (parsed.data.inputs.length > limits.maxItems) {

@@ -19,9 +19,13 @@ export const PROBLEMS = {
   too_many_images: { status: 413, title: 'Too many images in one batch' },
   body_too_large: { status: 413, title: 'Request body larger than the limit' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  unauthorized: { status: 401, title: 'Missing or invalid API key' },
   not_found: { status: 404, title: 'Not found' },
+  rate_limited: { status: 429, title: 'Too many requests from this client' },
+  no_digit: { status: 422, title: 'No digit found in the image' },
   eval_unavailable: { status: 503, title: 'No labelled dataset to evaluate on' },
   not_ready: { status: 503, title: 'Service not ready' },
+  overloaded: { status: 503, title: 'Server saturated, retry later' },
   internal_error: { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
@@ -48,6 +52,8 @@ export class HttpProblem extends Error {
     readonly code: ProblemCode,
     readonly detail?: string,
     readonly extra: Record<string, unknown> = {},
+    /** response headers that belong with the problem, e.g. Retry-After */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail ?? PROBLEMS[code].title);
     this.status = PROBLEMS[code].status;

@@ -8,17 +8,35 @@ import { predictBatch, type ClassPrediction } from '../model/predict.js';
 import type { LoadedModel } from '../model/weights/types.js';
 import { plainTensor, type DecodeLimits } from '../preprocess/decode.js';
 import { stackRows } from '../preprocess/tensor.js';
+import { QueueFullError, type Limiter } from './limiter.js';
 
 export type ItemResult = ClassPrediction | HttpProblem;
+
+/** Seconds a shed client is told to wait: decoding queues drain in well under a second. */
+const RETRY_AFTER_SECONDS = 1;
 
 export class Predictor {
   constructor(
     readonly model: LoadedModel,
     private readonly limits: DecodeLimits,
+    private readonly decodeSlots: Limiter,
   ) {}
 
-  tensorOf(item: InputItem): Promise<Float32Array> {
-    return item.kind === 'pixels' ? Promise.resolve(item.pixels) : plainTensor(item.bytes, this.limits);
+  async tensorOf(item: InputItem): Promise<Float32Array> {
+    if (item.kind === 'pixels') return item.pixels;
+    try {
+      return await this.decodeSlots.run(() => plainTensor(item.bytes, this.limits));
+    } catch (err) {
+      if (err instanceof QueueFullError) {
+        throw new HttpProblem(
+          'overloaded',
+          'too many images are waiting to be decoded',
+          {},
+          { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        );
+      }
+      throw err;
+    }
   }
 
   async predictOne(item: InputItem): Promise<ClassPrediction> {
@@ -33,7 +51,8 @@ export class Predictor {
         try {
           return await this.tensorOf(item);
         } catch (err) {
-          if (err instanceof HttpProblem) return err;
+          // a saturated server sheds the whole request; any other problem belongs to its item
+          if (err instanceof HttpProblem && err.code !== 'overloaded') return err;
           throw err;
         }
       }),

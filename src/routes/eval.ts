@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EvalReport } from '../eval/job.js';
+import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 
 const EvalQuery = z.object({
@@ -15,15 +16,36 @@ const EvalQuery = z.object({
 export const evalRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/eval', { schema: { querystring: EvalQuery, response: { 200: EvalReport } } }, async (request) => {
-    const job = app.evalJob;
-    if (!job) {
-      throw new HttpProblem('eval_unavailable', 'no labelled dataset is configured: set MNIST_DIR to a folder holding the MNIST t10k files');
-    }
-    try {
-      return await job.get(request.query.refresh);
-    } catch (err) {
-      throw new HttpProblem('eval_unavailable', `the labelled dataset could not be loaded: ${(err as Error).message}`);
-    }
-  });
+  app.get(
+    '/eval',
+    {
+      schema: {
+        summary: 'Accuracy of the loaded model on a labelled set',
+        description:
+          'Computed once in the background at start-up and cached; `?refresh=1` recomputes (callers arriving meanwhile share the computation). ' +
+          'Per-class accuracy and the confusion matrix (rows: true class, columns: predicted) come with it.',
+        tags: ['eval'],
+        security: [{ bearer: [] }, { apiKey: [] }, {}],
+        querystring: EvalQuery,
+        response: {
+          200: EvalReport,
+          ...problemResponses('invalid_input', 'unauthorized', 'rate_limited', 'eval_unavailable', 'overloaded'),
+        },
+      },
+    },
+    async (request) => {
+      const job = app.evalJob;
+      if (!job) {
+        throw new HttpProblem(
+          'eval_unavailable',
+          'no labelled dataset is configured: set MNIST_DIR to a folder holding the MNIST t10k files',
+        );
+      }
+      try {
+        return await job.get(request.query.refresh);
+      } catch (err) {
+        throw new HttpProblem('eval_unavailable', `the labelled dataset could not be loaded: ${(err as Error).message}`);
+      }
+    },
+  );
 };

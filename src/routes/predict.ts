@@ -1,27 +1,88 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { readBatchInputs, readSingleInput } from '../http/inputs.js';
+import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
+import type { ItemResult } from '../inference/predictor.js';
 import { BatchResponse, modelRef, PredictResponse } from './schemas.js';
+
+const INPUT_PROBLEMS = [
+  'bad_request',
+  'invalid_json',
+  'invalid_input',
+  'missing_image',
+  'empty_body',
+  'invalid_image',
+  'image_too_large',
+  'too_many_pixels',
+  'body_too_large',
+  'unsupported_media_type',
+  'unauthorized',
+  'rate_limited',
+  'overloaded',
+] as const;
 
 export const predictRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const { predictor, config } = app;
+  const { predictor, config, metrics } = app;
   const model = modelRef(predictor.model.info);
   const limits = { maxBodyBytes: config.MAX_BODY_BYTES, maxFileBytes: config.MAX_FILE_BYTES };
 
-  app.post('/predict', { schema: { response: { 200: PredictResponse } } }, async (request) => {
-    const item = await readSingleInput(request, limits);
-    return { ...(await predictor.predictOne(item)), model };
-  });
+  const count = (results: readonly ItemResult[]) => {
+    for (const r of results) {
+      if (r instanceof HttpProblem) metrics.inputFailures.inc({ code: r.code });
+      else metrics.predictions.inc({ class: String(r.prediction) });
+    }
+  };
 
-  app.post('/predict/batch', { schema: { response: { 200: BatchResponse } } }, async (request) => {
-    const items = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
-    const results = await predictor.predictMany(items);
-    return {
-      count: results.length,
-      model,
-      results: results.map((r) => (r instanceof HttpProblem ? { error: r.toProblem() } : { ...r, model })),
-    };
-  });
+  app.post(
+    '/predict',
+    {
+      schema: {
+        summary: 'Classify one image',
+        description:
+          'Multipart (file field `image`), a raw image body (`image/*` or `application/octet-stream`), or JSON `{"pixels": [784 numbers in 0..1]}`.',
+        tags: ['predict'],
+        security: [{ bearer: [] }, { apiKey: [] }, {}],
+        response: { 200: PredictResponse, ...problemResponses(...INPUT_PROBLEMS) },
+      },
+    },
+    async (request) => {
+      const item = await readSingleInput(request, limits);
+      try {
+        const result = await predictor.predictOne(item);
+        count([result]);
+        return { ...result, model };
+      } catch (err) {
+        if (err instanceof HttpProblem) count([err]);
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/predict/batch',
+    {
+      schema: {
+        summary: 'Classify many images in one forward pass',
+        description:
+          'Repeated multipart file field `images`, or JSON `{"inputs": [{"pixels": [...]}, ...]}`. Results come in input order; ' +
+          'an item that cannot be read gets its own `error` (a problem) and the others are still answered.',
+        tags: ['predict'],
+        security: [{ bearer: [] }, { apiKey: [] }, {}],
+        response: { 200: BatchResponse, ...problemResponses(...INPUT_PROBLEMS, 'too_many_images') },
+      },
+    },
+    async (request) => {
+      const items = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
+      metrics.batchSize.observe(items.length);
+      const results = await predictor.predictMany(items);
+      count(results);
+      return {
+        count: results.length,
+        model,
+        results: results.map((r) => (r instanceof HttpProblem ? { error: r.toProblem() } : { ...r, model })),
+      };
+    },
+  );
 };

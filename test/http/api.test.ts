@@ -12,7 +12,9 @@ beforeAll(async () => {
   server = await startServer({ MAX_BATCH_FILES: '4', MAX_FILE_BYTES: '20000' }, { model: toyDigitModel() });
   const pixels = Buffer.alloc(784);
   for (let r = 6; r < 22; r++) pixels[r * 28 + 14] = 255;
-  png = await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+  png = await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } })
+    .png()
+    .toBuffer();
 });
 afterAll(() => server?.close());
 
@@ -109,14 +111,21 @@ describe('POST /predict/batch', () => {
   });
 
   it('answers a file over the byte limit as that item’s error only', async () => {
-    const res = await api().post('/predict/batch').attach('images', Buffer.alloc(30_000, 1), 'big.png').attach('images', png, 'a.png').expect(200);
+    const res = await api()
+      .post('/predict/batch')
+      .attach('images', Buffer.alloc(30_000, 1), 'big.png')
+      .attach('images', png, 'a.png')
+      .expect(200);
     expect(res.body.results[0].error.code).toBe('image_too_large');
     expect(res.body.results[1].prediction).toBeTypeOf('number');
   });
 
   it('answers JSON inputs, with per-item validation', async () => {
     const good = { pixels: new Array(784).fill(0) };
-    const res = await api().post('/predict/batch').send({ inputs: [good, { pixels: [1] }, good] }).expect(200);
+    const res = await api()
+      .post('/predict/batch')
+      .send({ inputs: [good, { pixels: [1] }, good] })
+      .expect(200);
     expect(res.body.results[1].error.code).toBe('invalid_input');
     expect(res.body.results[0].probabilities).toEqual(res.body.results[2].probabilities);
   });

@@ -30,7 +30,13 @@ describe.skipIf(!hasSharedData)('reference predictions through a real server', (
 
   it('GET /eval reports the book figure 0.9352 exactly', async () => {
     const res = await request(server.url).get('/eval').expect(200);
-    expect(res.body).toMatchObject({ status: 'ok', accuracy: 0.9352, correct: 9352, total: 10_000, dataset: { name: 'mnist-t10k', size: 10_000 } });
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      accuracy: 0.9352,
+      correct: 9352,
+      total: 10_000,
+      dataset: { name: 'mnist-t10k', size: 10_000 },
+    });
     expect(res.body.model.sha256).toBe('b7f55a27988ba34c3777b0f1bbd464817c8a4db855723e6ff26f703501917a13');
     expect(res.body.confusionMatrix).toHaveLength(10);
     expect(typeof res.body.computedAt).toBe('string');

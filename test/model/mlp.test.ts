@@ -47,7 +47,13 @@ describe('logSumExp', () => {
 
 describe('affine', () => {
   it('computes x @ W + b for a batch, W row-major (in, out)', () => {
-    const layer = { inSize: 2, outSize: 3, weights: Float32Array.of(1, 2, 3, 4, 5, 6), bias: Float32Array.of(0.5, 0, -1), activation: 'softmax' as const };
+    const layer = {
+      inSize: 2,
+      outSize: 3,
+      weights: Float32Array.of(1, 2, 3, 4, 5, 6),
+      bias: Float32Array.of(0.5, 0, -1),
+      activation: 'softmax' as const,
+    };
     const out = affine(Float32Array.of(1, 0, 2, -1), 2, layer, new Float32Array(6));
     expect(Array.from(out)).toEqual([1.5, 2, 2, -1.5, -1, -1]);
   });

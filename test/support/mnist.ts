@@ -30,7 +30,9 @@ export async function loadReference(): Promise<Reference> {
 /** Test image `i` as the 28x28 8-bit grayscale PNG a client would upload. */
 export function digitPng(set: LabelledImages, i: number): Promise<Buffer> {
   const pixels = Buffer.from(set.images.subarray(i * 784, (i + 1) * 784));
-  return sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } })
+    .png()
+    .toBuffer();
 }
 
 /** Largest absolute difference between `probs` and the reference row of image `i`. */

@@ -1,0 +1,75 @@
+/**
+ * Prometheus metrics, one registry per app (so several apps in one process, as in tests, do
+ * not collide). What operators need to see: latency per route and status, what the model
+ * answers, batch sizes, why inputs fail, which model is loaded and how well it scored.
+ */
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ModelInfo } from '../model/weights/types.js';
+import { describeArchitecture } from '../model/mlp.js';
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+
+  readonly requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency, from the first byte read to the last byte written',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly predictions = new Counter({
+    name: 'digit_serve_predictions_total',
+    help: 'Predictions answered, by predicted class',
+    labelNames: ['class'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchSize = new Histogram({
+    name: 'digit_serve_batch_size',
+    help: 'Items per /predict/batch request',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    registers: [this.registry],
+  });
+
+  readonly inputFailures = new Counter({
+    name: 'digit_serve_input_failures_total',
+    help: 'Inputs that could not be classified, by problem code (decode failures, limits, no digit)',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly modelInfo = new Gauge({
+    name: 'digit_serve_model_info',
+    help: 'The loaded model (always 1; the labels say which)',
+    labelNames: ['name', 'sha256', 'architecture'] as const,
+    registers: [this.registry],
+  });
+
+  readonly evalAccuracy = new Gauge({
+    name: 'digit_serve_eval_accuracy',
+    help: 'Accuracy of the loaded model at the last /eval computation',
+    labelNames: ['dataset'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(model: ModelInfo) {
+    collectDefaultMetrics({ register: this.registry });
+    this.modelInfo.set({ name: model.name, sha256: model.sha256, architecture: describeArchitecture(model.architecture) }, 1);
+  }
+}
+
+export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * OpenAPI 3 from the zod schemas: routes declare their responses (problems included) with
+ * zod; the request bodies, which the routes read themselves because they come in several
+ * encodings, are described here from the same zod schemas the routes validate with.
+ */
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import type { OpenAPIV3 } from 'openapi-types';
+import { z } from 'zod';
+import { BatchJsonBody, PixelsInput } from './inputs.js';
+import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody, ProblemSchema, type ProblemCode } from './problem.js';
+
+const binaryImage = { type: 'string', format: 'binary', description: 'PNG, JPEG, WebP, GIF (first frame), TIFF or AVIF bytes' } as const;
+
+const REQUEST_BODIES: Record<string, OpenAPIV3.RequestBodyObject> = {
+  '/predict': {
+    required: true,
+    content: {
+      'multipart/form-data': { schema: { type: 'object', required: ['image'], properties: { image: binaryImage } } },
+      'image/*': { schema: binaryImage },
+      'application/octet-stream': { schema: binaryImage },
+      'application/json': {
+        schema: z.toJSONSchema(PixelsInput, { io: 'input' }) as OpenAPIV3.SchemaObject,
+        example: { pixels: new Array(784).fill(0) },
+      },
+    },
+  },
+  '/predict/batch': {
+    required: true,
+    content: {
+      'multipart/form-data': {
+        schema: { type: 'object', required: ['images'], properties: { images: { type: 'array', items: binaryImage } } },
+      },
+      'application/json': {
+        schema: z.toJSONSchema(BatchJsonBody, { io: 'input' }) as OpenAPIV3.SchemaObject,
+        example: { inputs: [{ pixels: new Array(784).fill(0) }] },
+      },
+    },
+  },
+};
+
+/**
+ * Response entries for a route's problems, grouped by status, each listing its codes with an
+ * example of every one (so `/docs` shows what a client must handle).
+ */
+export function problemResponses(...codes: ProblemCode[]) {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of codes) byStatus.set(PROBLEMS[code].status, [...(byStatus.get(PROBLEMS[code].status) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, group]) => [
+      status,
+      {
+        description: group.map((c) => `\`${c}\`: ${PROBLEMS[c].title}`).join('; '),
+        content: {
+          [PROBLEM_CONTENT_TYPE]: {
+            schema: ProblemSchema.meta({ examples: group.map((c) => problemBody(c, PROBLEMS[c].title)) }),
+          },
+        },
+      },
+    ]),
+  );
+}
+
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'digit-serve',
+        version,
+        description:
+          'Reads handwritten digits: upload an image or 784 pixels, get ten class probabilities. ' +
+          'Every error is an RFC 9457 problem (application/problem+json) with a stable `code`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'one of API_KEYS, when the operator set them' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (documentObject) => {
+      if (!('openapiObject' in documentObject)) return documentObject.swaggerObject;
+      const doc = documentObject.openapiObject as OpenAPIV3.Document;
+      for (const [path, body] of Object.entries(REQUEST_BODIES)) {
+        const post = doc.paths?.[path]?.post;
+        if (post) post.requestBody = body;
+      }
+      return doc;
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

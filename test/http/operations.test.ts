@@ -1,0 +1,122 @@
+/** What operators rely on: API keys, metrics, the OpenAPI document, rate limits. Real server, real port. */
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROBLEMS } from '../../src/http/problem.js';
+import { toyDigitModel } from '../support/models.js';
+import { startServer, type RunningServer } from '../support/server.js';
+
+const KEY = 'test-key-0123456789abcdef';
+const pixels = new Array(784).fill(0);
+
+describe('API keys', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ API_KEYS: `other-key-0123456789, ${KEY}` }, { model: toyDigitModel() });
+  });
+  afterAll(() => server?.close());
+
+  it('refuses prediction and eval without a key, with 401 and WWW-Authenticate', async () => {
+    for (const req of [request(server.url).post('/predict').send({ pixels }), request(server.url).get('/eval')]) {
+      const res = await req;
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('unauthorized');
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    }
+  });
+
+  it('refuses a wrong key', async () => {
+    const res = await request(server.url).post('/predict').set('authorization', 'Bearer nope').send({ pixels });
+    expect([res.status, res.body.code]).toEqual([401, 'unauthorized']);
+    expect(res.headers['www-authenticate']).toContain('invalid_token');
+  });
+
+  it('accepts any configured key as a bearer token or X-API-Key', async () => {
+    await request(server.url).post('/predict').set('authorization', `Bearer ${KEY}`).send({ pixels }).expect(200);
+    await request(server.url).post('/predict').set('x-api-key', 'other-key-0123456789').send({ pixels }).expect(200);
+  });
+
+  it('leaves health, metrics and docs open', async () => {
+    await request(server.url).get('/health/live').expect(200);
+    await request(server.url).get('/health/ready').expect(200);
+    await request(server.url).get('/metrics').expect(200);
+    await request(server.url).get('/openapi.json').expect(200);
+  });
+});
+
+describe('metrics', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({}, { model: toyDigitModel() });
+  });
+  afterAll(() => server?.close());
+
+  it('counts requests by route and status, predictions by class, batch sizes, input failures by code, and names the model', async () => {
+    const one = await request(server.url).post('/predict').send({ pixels }).expect(200);
+    await request(server.url)
+      .post('/predict/batch')
+      .send({ inputs: [{ pixels }, { pixels: [1] }, { pixels }] })
+      .expect(200);
+    await request(server.url).post('/predict').attach('image', Buffer.from('garbage'), 'x.png').expect(400);
+    const text = (await request(server.url).get('/metrics').expect(200)).text;
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/predict",status_code="200"\} 1/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/predict",status_code="400"\} 1/);
+    expect(text).toContain(`digit_serve_predictions_total{class="${one.body.prediction}"} 3`);
+    expect(text).toMatch(/digit_serve_batch_size_sum 3/);
+    expect(text).toContain('digit_serve_input_failures_total{code="invalid_input"} 1');
+    expect(text).toContain('digit_serve_input_failures_total{code="invalid_image"} 1');
+    expect(text).toContain(`digit_serve_model_info{name="toy",sha256="${'0'.repeat(64)}",architecture="784-16-10 sigmoid/softmax"} 1`);
+    expect(text).toContain('process_resident_memory_bytes');
+  });
+});
+
+describe('OpenAPI', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({}, { model: toyDigitModel() });
+  });
+  afterAll(() => server?.close());
+
+  it('documents every route, the request encodings and every problem code', async () => {
+    const doc = (await request(server.url).get('/openapi.json').expect(200)).body;
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const path of ['/predict', '/predict/batch', '/eval', '/health/live', '/health/ready'])
+      expect(doc.paths[path], path).toBeDefined();
+    expect(Object.keys(doc.paths['/predict'].post.requestBody.content)).toEqual(
+      expect.arrayContaining(['multipart/form-data', 'image/*', 'application/json']),
+    );
+    const documented = new Set<string>();
+    type Responses = Record<string, { content?: Record<string, { schema?: { examples?: { code: string }[] } }> }>;
+    for (const item of Object.values(doc.paths) as Record<string, { responses: Responses }>[]) {
+      for (const op of Object.values(item)) {
+        for (const response of Object.values(op.responses)) {
+          for (const example of response.content?.['application/problem+json']?.schema?.examples ?? []) documented.add(example.code);
+        }
+      }
+    }
+    const undocumented = Object.keys(PROBLEMS).filter(
+      (c) => !documented.has(c) && !['not_found', 'internal_error', 'no_digit'].includes(c),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('serves a browsable page at /docs', async () => {
+    const res = await request(server.url).get('/docs/').redirects(1).expect(200);
+    expect(res.text).toMatch(/swagger/i);
+  });
+});
+
+describe('rate limit', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' }, { model: toyDigitModel() });
+  });
+  afterAll(() => server?.close());
+
+  it('answers 429 rate_limited with Retry-After past the limit, and keeps probes open', async () => {
+    for (let i = 0; i < 3; i++) await request(server.url).post('/predict').send({ pixels }).expect(200);
+    const res = await request(server.url).post('/predict').send({ pixels });
+    expect([res.status, res.body.code]).toEqual([429, 'rate_limited']);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    await request(server.url).get('/health/ready').expect(200);
+  });
+});
