@@ -25,6 +25,7 @@ import { INPUT_SIZE } from './preprocess/tensor.js';
 import { evalRoutes } from './routes/eval.js';
 import { healthRoutes } from './routes/health.js';
 import { predictRoutes } from './routes/predict.js';
+import { v2HealthRoutes, v2ModelRoutes } from './routes/v2.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -115,6 +116,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerMetrics(app, metrics);
   await registerOpenApi(app, SERVICE_VERSION);
   await app.register(healthRoutes);
+  await app.register(v2HealthRoutes);
 
   // the API proper: optional keys, load shedding and rate limits apply here, not to probes, metrics or docs
   await app.register(async (api) => {
@@ -139,6 +141,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }
     await api.register(predictRoutes);
     await api.register(evalRoutes);
+    await api.register(v2ModelRoutes);
   });
 
   app.addHook('onReady', async () => {
