@@ -57,6 +57,7 @@ export const ConfigSchema = z.object({
         .filter((k) => k.length > 0),
     )
     .describe('comma-separated API keys; when set, /predict*, /eval and /v2 inference need one (Authorization: Bearer KEY or X-API-Key)'),
+  WORKERS: int(0, 256).default(0).describe('worker processes sharing the port; 0 = one per available CPU (cgroup quota honoured)'),
   SHUTDOWN_GRACE_MS: int(0, 600_000)
     .default(10_000)
     .describe('after SIGTERM, how long in-flight requests get before the process exits anyway'),

@@ -1,10 +1,16 @@
-/** Start the service: read the environment, build the app, listen, and shut down cleanly on signals. */
+/**
+ * Start the service: read the environment, then either serve in this process or, with more
+ * than one worker, supervise worker processes that share the listening port (node:cluster).
+ * Only this file listens, forks or exits.
+ */
+import cluster from 'node:cluster';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { availableCpus } from './cpus.js';
 import { WeightsError } from './model/weights/types.js';
+import { superviseWorkers } from './supervisor.js';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
+async function serve(config: Config): Promise<void> {
   const app = await buildApp(config);
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -29,7 +35,7 @@ async function main(): Promise<void> {
   await app.listen({ port: config.PORT, host: config.HOST });
 }
 
-main().catch((err: unknown) => {
+function fail(err: unknown): never {
   // configuration and weights problems are the operator's to fix: one clear line, no stack trace
   if (err instanceof ConfigError || err instanceof WeightsError) {
     console.error(`digit-serve: ${err.message}`);
@@ -37,4 +43,18 @@ main().catch((err: unknown) => {
     console.error('digit-serve: failed to start:', err);
   }
   process.exit(1);
-});
+}
+
+try {
+  const config = loadConfig();
+  const workers = config.WORKERS === 0 ? availableCpus() : config.WORKERS;
+  if (cluster.isPrimary && workers > 1) {
+    // the primary only supervises; checking the weights here first gives one clear error instead of one per worker
+    await import('./model/weights/load.js').then(({ loadWeights }) => loadWeights(config.WEIGHTS));
+    superviseWorkers(workers, config.SHUTDOWN_GRACE_MS);
+  } else {
+    await serve(config);
+  }
+} catch (err) {
+  fail(err);
+}
