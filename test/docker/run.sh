@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up Docker (offline, see ../shared/tools/docker-offline), run the container end-to-end test, stop Docker.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+setup=../shared/tools/docker-offline/setup.sh
+bash "$setup"
+trap 'bash "$setup" stop >/dev/null 2>&1 || true' EXIT
+npx tsx test/docker/e2e.ts
