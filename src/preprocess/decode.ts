@@ -1,10 +1,11 @@
 /**
  * The one module that talks to sharp (libvips). Everything downstream works on plain typed arrays.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { HttpProblem } from '../http/problem.js';
 import { sniffImageFormat, type ImageFormat } from './sniff.js';
-import { IMAGE_SIDE, pixelsToTensor } from './tensor.js';
+import type { GreyImage } from './ink.js';
+import { IMAGE_SIDE, INPUT_SIZE, pixelsToTensor } from './tensor.js';
 
 export interface DecodeLimits {
   /** width x height above which an image is refused before its pixels are decoded */
@@ -36,14 +37,20 @@ function decodeProblem(err: unknown, format: ImageFormat): HttpProblem {
   return new HttpProblem('invalid_image', `the ${format.toUpperCase()} data could not be decoded: ${message.split('\n')[0]}`, { format });
 }
 
+/** Decoding options shared by every pipeline: bounded, strict, first frame, upright. */
+function open(bytes: Uint8Array, limits: DecodeLimits): Sharp {
+  // autoOrient applies the EXIF orientation, so a phone photo taken sideways reads upright
+  return sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1, autoOrient: true });
+}
+
 /**
- * The plain pipeline: decode (first frame), grayscale, resize the whole picture to 28x28, / 255.
+ * The plain pipeline: decode (first frame), grayscale, resize the whole picture to 28x28; levels 0..255.
  * A 28x28 8-bit grayscale or RGB image passes through unresampled, so MNIST files stay bit-exact.
  */
-export async function plainTensor(bytes: Uint8Array, limits: DecodeLimits): Promise<Float32Array> {
+export async function plainPixels(bytes: Uint8Array, limits: DecodeLimits): Promise<Uint8Array> {
   const format = checkImageBytes(bytes, limits);
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 })
+    const { data, info } = await open(bytes, limits)
       .greyscale()
       .resize(IMAGE_SIDE, IMAGE_SIDE, { fit: 'fill' })
       .extractChannel(0)
@@ -52,8 +59,58 @@ export async function plainTensor(bytes: Uint8Array, limits: DecodeLimits): Prom
     if (info.width !== IMAGE_SIDE || info.height !== IMAGE_SIDE || info.channels !== 1) {
       throw new Error(`unexpected decoded shape ${info.width}x${info.height}x${info.channels}`);
     }
-    return pixelsToTensor(data);
+    return new Uint8Array(data.buffer, data.byteOffset, data.length);
   } catch (err) {
     throw decodeProblem(err, format);
   }
+}
+
+/** plainPixels / 255. */
+export async function plainTensor(bytes: Uint8Array, limits: DecodeLimits): Promise<Float32Array> {
+  return pixelsToTensor(await plainPixels(bytes, limits));
+}
+
+/**
+ * Longest side, in pixels, of the picture the normalisation works on. A digit ends up 20 pixels
+ * tall, so a few hundred pixels keep every stroke while bounding the JavaScript steps; 320 lets
+ * a 280x280 canvas through untouched.
+ */
+export const WORKING_SIDE = 320;
+
+/**
+ * The one decode of the normalising pipeline: first frame, EXIF orientation applied, shrunk to
+ * fit WORKING_SIDE (never enlarged), grey levels plus alpha when the file has it, in a single
+ * libvips pass. libvips computes grey in 16 bits (8-bit levels come out as v * 257) because raw
+ * 8-bit greyscale output drops the alpha channel; rounding v / 257 gives back exactly the levels
+ * of the 8-bit path for grey pictures, so a 28x28 MNIST file still reads bit for bit.
+ * CMYK, 16-bit and palette images are converted by libvips on the way.
+ */
+export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Promise<GreyImage> {
+  const format = checkImageBytes(bytes, limits);
+  try {
+    const { data, info } = await open(bytes, limits)
+      .resize(WORKING_SIDE, WORKING_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .toColourspace('grey16')
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
+    const { width, height, channels } = info;
+    const samples = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+    const grey = new Uint8Array(width * height);
+    const alpha = channels === 2 ? new Uint8Array(width * height) : null;
+    for (let i = 0; i < grey.length; i++) {
+      grey[i] = Math.round(samples[i * channels]! / 257);
+      if (alpha) alpha[i] = Math.round(samples[i * 2 + 1]! / 257);
+    }
+    return { width, height, grey, alpha };
+  } catch (err) {
+    throw decodeProblem(err, format);
+  }
+}
+
+/** A 784-value tensor in 0..1 as a 28x28 grayscale PNG data URL: what the model saw, for debugging. */
+export async function tensorToPngDataUrl(tensor: Float32Array): Promise<string> {
+  if (tensor.length !== INPUT_SIZE) throw new RangeError(`expected ${INPUT_SIZE} values, got ${tensor.length}`);
+  const levels = Buffer.from(Array.from(tensor, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))));
+  const png = await sharp(levels, { raw: { width: IMAGE_SIDE, height: IMAGE_SIDE, channels: 1 } }).png().toBuffer();
+  return `data:image/png;base64,${png.toString('base64')}`;
 }

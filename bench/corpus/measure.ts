@@ -1,0 +1,56 @@
+/**
+ * Accuracy of preprocessImage (auto) on the corpus, per family, against the same digits read
+ * as the original 28x28 files; plus the no-digit verdict on blank pictures of every kind.
+ *
+ *   nice npx tsx bench/corpus/measure.ts [--n 1000] [--blanks 100] [--seed 1] [--families photo,canvas] [--weights a.pkl,b.safetensors]
+ *
+ * Without --weights: the book's sample_weight.pkl, and weights/digit-serve-mlp.safetensors when it exists.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadMnistSplit } from '../../src/data/idx.js';
+import { loadWeights } from '../../src/model/weights/load.js';
+import { sharedPath } from '../../test/support/shared-data.js';
+import { correctCounts, originalsBatch, scoreBlanks, scoreFamily } from './corpus.js';
+import { FAMILIES, familyNamed } from './families.js';
+import { sampleIndices } from './rng.js';
+
+const OUR_WEIGHTS = 'weights/digit-serve-mlp.safetensors';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '1000' },
+    blanks: { type: 'string', default: '100' },
+    seed: { type: 'string', default: '1' },
+    families: { type: 'string' },
+    weights: { type: 'string' },
+  },
+});
+const n = Number(values.n);
+const blanks = Number(values.blanks);
+const seed = Number(values.seed);
+const families = values.families ? values.families.split(',').map(familyNamed) : FAMILIES;
+const weightFiles = values.weights?.split(',') ?? [sharedPath('dlfs/sample_weight.pkl'), ...(existsSync(OUR_WEIGHTS) ? [OUR_WEIGHTS] : [])];
+
+const models = await Promise.all(weightFiles.map(loadWeights));
+const set = await loadMnistSplit(sharedPath('mnist'), 't10k');
+const indices = sampleIndices(set.count, n, seed);
+const labels = indices.map((i) => set.labels[i]!);
+const original = correctCounts(models, originalsBatch(set, indices), labels);
+
+const pct = (k: number, of: number) => ((100 * k) / of).toFixed(1);
+const names = models.map((m) => m.info.name);
+console.log(`seed ${seed}, ${n} test digits per family (the same digits in each), ${blanks} blanks per kind`);
+console.log(`weights: ${weightFiles.join(', ')}\n`);
+console.log(`| family | ${names.map((m) => `${m} % (original 28x28 % / diff)`).join(' | ')} | no digit (false) | plain | blanks flagged | ms/image |`);
+console.log(`| --- | ${names.map(() => '---').join(' | ')} | --- | --- | --- | --- |`);
+for (const family of families) {
+  const blankFlags = `${await scoreBlanks(family, blanks, seed)}/${blanks}`;
+  if (family.blankOnly) {
+    console.log(`| ${family.name} (blank only) | ${names.map(() => '').join(' | ')} | | | ${blankFlags} | |`);
+    continue;
+  }
+  const s = await scoreFamily(family, set, indices, seed, models);
+  const cells = s.correct.map((c, m) => `${pct(c, n)} (${pct(original[m]!, n)} / ${(((c - original[m]!) * 100) / n).toFixed(1)})`);
+  console.log(`| ${family.name} | ${cells.join(' | ')} | ${s.noDigit}/${n} | ${s.plain}/${n} | ${blankFlags} | ${s.msPerImage.toFixed(2)} |`);
+}

@@ -1,0 +1,68 @@
+/**
+ * Find the ink of a decoded picture, and decide whether there is a digit at all.
+ *
+ * A transparent background gives the ink directly (alpha.ts). Otherwise the side the ink is on
+ * is read from the levels (polarity.ts), the paper's lighting is estimated and subtracted
+ * (background.ts), Otsu's split separates ink from paper and a ramp keeps the stroke
+ * edges (threshold.ts), and specks are erased (components.ts).
+ *
+ * "No digit" (a blank canvas, plain paper, a photo of blank paper under uneven light) is any of:
+ * - the ink class is not clearly darker or lighter than the paper: the mean levels of Otsu's two
+ *   classes differ by less than MIN_INK_CONTRAST, or by less than NOISE_MULTIPLE times the
+ *   paper's own noise (on blank paper Otsu can only split the noise, at a couple of sigmas);
+ * - what is left after erasing specks spans less than MIN_INK_EXTENT of the picture's longer
+ *   side (a single fleck of dust on a sheet).
+ */
+import { flattenOnWhite, hasTransparentBackground } from './alpha.js';
+import { subtractBackground, type Residual } from './background.js';
+import { keepMainInk } from './components.js';
+import { histogram } from './histogram.js';
+import type { Box, Plane } from './plane.js';
+import { hasLightBackground, inkBright } from './polarity.js';
+import { otsu, softInk } from './threshold.js';
+
+/** levels out of 255 between Otsu's paper and ink class means */
+export const MIN_INK_CONTRAST = 40;
+export const NOISE_MULTIPLE = 4;
+/** share of the picture's longer side */
+export const MIN_INK_EXTENT = 0.04;
+
+/** A decoded picture: grey levels and, when the file has one, its alpha channel. */
+export interface GreyImage {
+  readonly width: number;
+  readonly height: number;
+  readonly grey: Uint8Array;
+  readonly alpha: Uint8Array | null;
+}
+
+export interface InkFound {
+  /** ink amount 0..1 per pixel, specks erased; all 0 when there is no digit */
+  readonly ink: Plane<Float32Array>;
+  /** the box around the ink; null exactly when there is no digit */
+  readonly box: Box | null;
+  /** the ink came from a transparent background's alpha channel */
+  readonly fromAlpha: boolean;
+  /** the paper is lighter than the ink (false when the ink came from alpha) */
+  readonly lightBackground: boolean;
+}
+
+export function findInk(img: GreyImage): InkFound {
+  const { width, height } = img;
+  const fromAlpha = img.alpha !== null && hasTransparentBackground(img.alpha, width, height);
+  let residual: Residual;
+  let lightBackground = false;
+  if (fromAlpha) {
+    residual = { levels: img.alpha!, histogram: histogram(img.alpha!), noise: 0 };
+  } else {
+    const paper = { width, height, data: img.alpha ? flattenOnWhite(img.grey, img.alpha) : img.grey };
+    lightBackground = hasLightBackground(histogram(paper.data));
+    residual = subtractBackground(inkBright(paper, lightBackground));
+  }
+  const split = otsu(residual.histogram);
+  const blank = { ink: { width, height, data: new Float32Array(width * height) }, box: null, fromAlpha, lightBackground };
+  if (split.inkMean - split.paperMean < Math.max(MIN_INK_CONTRAST, NOISE_MULTIPLE * residual.noise)) return blank;
+  const ink = { width, height, data: softInk(residual.levels, split.threshold / 2, split.inkMean) };
+  const box = keepMainInk(ink);
+  if (box === null || Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1 < MIN_INK_EXTENT * Math.max(width, height)) return blank;
+  return { ink, box, fromAlpha, lightBackground };
+}

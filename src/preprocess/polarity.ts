@@ -1,0 +1,23 @@
+/**
+ * Which side of the paper the ink is on. Paper fills most of a picture, so the median level is
+ * the paper; ink adds a long tail on one side only: dark pen on light paper a long dark tail,
+ * chalk or light strokes on a dark ground a long light one. Comparing the two tails' lengths
+ * (at POLARITY_TAIL of the pixels) decides, and a vignette does not fool it: its corners darken
+ * the paper by far less than ink does.
+ */
+import { quantile } from './histogram.js';
+import type { Plane } from './plane.js';
+
+/** share of the pixels read at each end: the ink of any legible digit covers more than this */
+export const POLARITY_TAIL = 0.001;
+
+/** Whether the ink is darker than the paper (the usual pen on paper), from the levels' histogram. */
+export function hasLightBackground(hist: Uint32Array): boolean {
+  const median = quantile(hist, 0.5);
+  return median - quantile(hist, POLARITY_TAIL) > quantile(hist, 1 - POLARITY_TAIL) - median;
+}
+
+/** The picture with bright ink on a dark ground, as the model wants it: inverted when the paper is light. */
+export function inkBright(img: Plane, lightBackground: boolean): Plane {
+  return lightBackground ? { ...img, data: img.data.map((v) => 255 - v) } : img;
+}
