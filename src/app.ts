@@ -12,7 +12,7 @@ import { SERVICE_VERSION, type Config } from './config.js';
 import { loadMnistTestSet } from './eval/dataset.js';
 import { EvalJob, type EvalReport } from './eval/job.js';
 import { requireApiKey } from './http/auth.js';
-import { registerErrorHandling } from './http/errors.js';
+import { answerMalformedHttp, registerErrorHandling, sendProblem, toHttpProblem } from './http/errors.js';
 import { registerMetrics, ServiceMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { HttpProblem } from './http/problem.js';
@@ -24,6 +24,7 @@ import { DEFAULT_ALLOWED_FORMATS } from './preprocess/decode.js';
 import { INPUT_SIZE } from './preprocess/tensor.js';
 import { evalRoutes } from './routes/eval.js';
 import { healthRoutes } from './routes/health.js';
+import { pageRoutes } from './routes/page.js';
 import { predictRoutes } from './routes/predict.js';
 import { v2HealthRoutes, v2ModelRoutes } from './routes/v2.js';
 
@@ -71,6 +72,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
+    // errors fastify raises before routing (a malformed URL, say) take the one problem format too
+    frameworkErrors: (err, request, reply) => {
+      sendProblem(reply, request, toHttpProblem(err) ?? new HttpProblem('bad_request', err.message));
+    },
+    clientErrorHandler: answerMalformedHttp,
+    // while draining, requests on kept-alive connections still reach the routes (readiness says 503)
+    return503OnClosing: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -116,6 +124,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerMetrics(app, metrics);
   await registerOpenApi(app, SERVICE_VERSION);
   await app.register(healthRoutes);
+  await app.register(pageRoutes);
   await app.register(v2HealthRoutes);
 
   // the API proper: optional keys, load shedding and rate limits apply here, not to probes, metrics or docs
@@ -146,7 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   app.addHook('onReady', async () => {
     // one forward pass before the service calls itself ready
-    await predictor.predictOne({ kind: 'pixels', pixels: new Float32Array(INPUT_SIZE) });
+    await predictor.predictOne({ kind: 'pixels', pixels: new Float32Array(INPUT_SIZE) }, { preprocess: 'auto', debug: false });
     app.readiness.ready = true;
     app.readiness.reason = 'model loaded and warmed up';
     app.log.info({ model: model.info.name, sha256: model.info.sha256, file: model.info.file }, 'model loaded');

@@ -3,8 +3,10 @@
  * Client mistakes get their specific 4xx; anything else is logged with the request and
  * answered as a generic 500, never with internals.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpProblem, PROBLEM_CONTENT_TYPE, type ProblemCode } from './problem.js';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody, type ProblemCode } from './problem.js';
 
 /** Fastify's and @fastify/multipart's own error codes, translated to ours. */
 const FRAMEWORK_CODES: Record<string, ProblemCode> = {
@@ -54,5 +56,28 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, new HttpProblem('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}
+
+/** Status for HTTP that Node's parser refused before fastify saw a request. */
+function malformedStatus(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
+}
+
+/**
+ * Node's HTTP parser rejects garbage (a bad request line, a bad Content-Length, huge headers)
+ * before any route runs; the client still gets a problem body, then the connection closes.
+ */
+export function answerMalformedHttp(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = malformedStatus(err.code);
+  const body = JSON.stringify(problemBody('bad_request', `malformed HTTP request (${err.code ?? err.message})`, undefined, { status }));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -5,6 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
+import { PreprocessMode } from '../preprocess/index.js';
 import { INPUT_SIZE } from '../preprocess/tensor.js';
 import { HttpProblem } from './problem.js';
 
@@ -16,6 +17,27 @@ export const PixelsInput = z
       .describe('784 grayscale values in 0..1, row-major 28x28, white ink on black'),
   })
   .strict();
+
+export const ImageInput = z
+  .object({
+    image: z.base64().min(1).describe('an image file (PNG, JPEG, WebP, GIF, TIFF, AVIF), base64-encoded'),
+  })
+  .strict();
+
+export const JsonInput = z.union([PixelsInput, ImageInput]);
+
+/** How images are turned into the model's input, and whether to show it; query parameters or multipart fields. */
+export const PredictOptions = z.object({
+  preprocess: PreprocessMode.default('auto').describe(
+    'auto: MNIST-like 28x28 files as they are, everything else normalised like MNIST; mnist: always normalise; plain: resize the whole picture',
+  ),
+  debug: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true')
+    .describe('1 adds the 28x28 input the model received, as numbers and as a PNG data URL'),
+});
+export type PredictOptions = z.infer<typeof PredictOptions>;
 
 export const BatchJsonBody = z
   .object({
@@ -35,15 +57,34 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-export function parseJsonItem(value: unknown): InputItem {
-  const parsed = PixelsInput.safeParse(value);
-  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error));
-  return { kind: 'pixels', pixels: Float32Array.from(parsed.data.pixels) };
-}
-
 export interface UploadLimits {
   readonly maxBodyBytes: number;
   readonly maxFileBytes: number;
+}
+
+export function parseJsonItem(value: unknown, limits: UploadLimits): InputItem {
+  const parsed = JsonInput.safeParse(value);
+  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error));
+  if ('pixels' in parsed.data) return { kind: 'pixels', pixels: Float32Array.from(parsed.data.pixels) };
+  const bytes = Buffer.from(parsed.data.image, 'base64');
+  if (bytes.length > limits.maxFileBytes) throw new HttpProblem('image_too_large', `the image is larger than ${limits.maxFileBytes} bytes`);
+  return { kind: 'image', bytes };
+}
+
+/** The same options as they arrive in a query string (validated and documented by the routes). */
+export const PredictQuery = z.object({
+  preprocess: PredictOptions.shape.preprocess.optional(),
+  debug: z
+    .enum(['0', '1', 'true', 'false'])
+    .optional()
+    .describe(PredictOptions.shape.debug.description ?? ''),
+});
+
+/** Options from the query string, overridden by multipart fields of the same name. */
+export function predictOptions(query: unknown, fields: Record<string, string>): PredictOptions {
+  const parsed = PredictOptions.safeParse({ ...(query as object), ...fields });
+  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error));
+  return parsed.data;
 }
 
 /** Reads every part; file parts named `fileField` become items, in order, each alone in its failure. */
@@ -52,27 +93,33 @@ async function readMultipart(request: FastifyRequest, fileField: string, limits:
   const fields: Record<string, string> = {};
   const strayFiles: string[] = [];
   let totalBytes = 0;
-  for await (const part of request.parts()) {
-    if (part.type === 'field') {
-      fields[part.fieldname] = String(part.value);
-      continue;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = String(part.value);
+        continue;
+      }
+      if (part.fieldname !== fileField) {
+        strayFiles.push(part.fieldname);
+        await drain(part);
+        continue;
+      }
+      const bytes = await part.toBuffer();
+      if (part.file.truncated) {
+        // only a file's own size is that file's problem: the other items are still answered
+        items.push(new HttpProblem('image_too_large', `the file '${part.filename}' is larger than ${limits.maxFileBytes} bytes`));
+        continue;
+      }
+      totalBytes += bytes.length;
+      if (totalBytes > limits.maxBodyBytes) {
+        throw new HttpProblem('body_too_large', `the files of this request add up to more than ${limits.maxBodyBytes} bytes`);
+      }
+      items.push({ kind: 'image', bytes });
     }
-    if (part.fieldname !== fileField) {
-      strayFiles.push(part.fieldname);
-      await drain(part);
-      continue;
-    }
-    const bytes = await part.toBuffer();
-    if (part.file.truncated) {
-      // only a file's own size is that file's problem: the other items are still answered
-      items.push(new HttpProblem('image_too_large', `the file '${part.filename}' is larger than ${limits.maxFileBytes} bytes`));
-      continue;
-    }
-    totalBytes += bytes.length;
-    if (totalBytes > limits.maxBodyBytes) {
-      throw new HttpProblem('body_too_large', `the files of this request add up to more than ${limits.maxBodyBytes} bytes`);
-    }
-    items.push({ kind: 'image', bytes });
+  } catch (err) {
+    // busboy reports broken framing (no boundary, a body cut short) as plain errors: the client's mistake
+    if (err instanceof HttpProblem || String((err as { code?: unknown }).code ?? '').startsWith('FST_')) throw err;
+    throw new HttpProblem('bad_request', `the multipart body is malformed: ${(err as Error).message}`);
   }
   return { items, fields, strayFiles };
 }
@@ -85,34 +132,43 @@ async function drain(part: MultipartFile): Promise<void> {
   for await (const chunk of part.file) void chunk;
 }
 
-/** One input for /predict: multipart field `image`, a raw image body, or JSON `{"pixels": [...]}`. */
-export async function readSingleInput(request: FastifyRequest, limits: UploadLimits): Promise<InputItem> {
+/** What a request holds: its items and, for multipart, its text fields (which may carry options). */
+export interface Received<T> {
+  readonly items: T;
+  readonly fields: Record<string, string>;
+}
+
+/** One input for /predict: multipart field `image`, a raw image body, or JSON `{"pixels": [...]}` / `{"image": "<base64>"}`. */
+export async function readSingleInput(request: FastifyRequest, limits: UploadLimits): Promise<Received<InputItem>> {
   if (request.isMultipart()) {
-    const { items, strayFiles } = await readMultipart(request, 'image', limits);
+    const { items, fields, strayFiles } = await readMultipart(request, 'image', limits);
     const first = items[0];
     if (first === undefined) {
       throw new HttpProblem('missing_image', `send the image in the multipart file field 'image'${strayHint(strayFiles)}`);
     }
     if (items.length > 1) throw new HttpProblem('bad_request', `one image per request here (got ${items.length}); use /predict/batch`);
     if (first instanceof HttpProblem) throw first;
-    return first;
+    return { items: first, fields };
   }
   const body = request.body;
-  if (Buffer.isBuffer(body)) return { kind: 'image', bytes: body };
+  if (Buffer.isBuffer(body)) return { items: { kind: 'image', bytes: body }, fields: {} };
   if (body === undefined || body === null || body === '') {
     throw new HttpProblem('empty_body', 'send an image (multipart field \'image\' or an image/* body) or JSON {"pixels": [...]}');
   }
-  return parseJsonItem(body);
+  return { items: parseJsonItem(body, limits), fields: {} };
 }
 
 /** Many inputs for /predict/batch: multipart field `images` repeated, or JSON `{"inputs": [...]}`. */
-export async function readBatchInputs(request: FastifyRequest, limits: UploadLimits & { maxItems: number }): Promise<ItemOrProblem[]> {
+export async function readBatchInputs(
+  request: FastifyRequest,
+  limits: UploadLimits & { maxItems: number },
+): Promise<Received<ItemOrProblem[]>> {
   if (request.isMultipart()) {
-    const { items, strayFiles } = await readMultipart(request, 'images', limits);
+    const { items, fields, strayFiles } = await readMultipart(request, 'images', limits);
     if (items.length === 0) {
       throw new HttpProblem('missing_image', `send the images in the repeated multipart file field 'images'${strayHint(strayFiles)}`);
     }
-    return items;
+    return { items, fields };
   }
   const body = request.body;
   if (body === undefined || body === null || body === '') {
@@ -125,11 +181,12 @@ export async function readBatchInputs(request: FastifyRequest, limits: UploadLim
   if (parsed.data.inputs.length > limits.maxItems) {
     throw new HttpProblem('too_many_images', `${parsed.data.inputs.length} inputs; at most ${limits.maxItems} per batch`);
   }
-  return parsed.data.inputs.map((value) => {
+  const items = parsed.data.inputs.map((value) => {
     try {
-      return parseJsonItem(value);
+      return parseJsonItem(value, limits);
     } catch (err) {
       return err as HttpProblem;
     }
   });
+  return { items, fields: {} };
 }

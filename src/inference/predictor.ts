@@ -1,19 +1,31 @@
 /**
- * Items in, predictions out: decode what needs decoding, stack every good tensor into one
- * batch, run one forward pass, and put each answer (or each item's problem) back in place.
+ * Items in, predictions out: turn each item into the model's input (decoding and normalising
+ * images, in bounded concurrency), stack every good tensor into one batch, run one forward
+ * pass, and put each answer (or each item's problem) back in its place.
  */
-import type { ItemOrProblem, InputItem } from '../http/inputs.js';
+import type { ItemOrProblem, InputItem, PredictOptions } from '../http/inputs.js';
 import { HttpProblem } from '../http/problem.js';
 import { predictBatch, type ClassPrediction } from '../model/predict.js';
 import type { LoadedModel } from '../model/weights/types.js';
-import { plainTensor, type DecodeLimits } from '../preprocess/decode.js';
+import { tensorToPngDataUrl, type DecodeLimits } from '../preprocess/decode.js';
+import { preprocessImage, type PreprocessMode, type Preprocessed } from '../preprocess/index.js';
 import { stackRows } from '../preprocess/tensor.js';
 import { QueueFullError, type Limiter } from './limiter.js';
 
-export type ItemResult = ClassPrediction | HttpProblem;
-
 /** Seconds a shed client is told to wait: decoding queues drain in well under a second. */
 const RETRY_AFTER_SECONDS = 1;
+
+/** What the model received, for `debug=1`. */
+export interface ModelInput {
+  readonly mode: 'mnist' | 'plain' | 'pixels';
+  readonly tensor: Float32Array;
+}
+
+export interface Prediction extends ClassPrediction {
+  readonly debug?: { mode: ModelInput['mode']; tensor: number[]; png: string };
+}
+
+export type ItemResult = Prediction | HttpProblem;
 
 export class Predictor {
   constructor(
@@ -22,10 +34,14 @@ export class Predictor {
     private readonly decodeSlots: Limiter,
   ) {}
 
-  async tensorOf(item: InputItem): Promise<Float32Array> {
-    if (item.kind === 'pixels') return item.pixels;
+  /** The model's input for every item, images decoded in bounded concurrency, admitted as one group. */
+  private async modelInputs(items: readonly ItemOrProblem[], mode: PreprocessMode): Promise<(ModelInput | HttpProblem)[]> {
+    const images = items.filter(
+      (item): item is Extract<InputItem, { kind: 'image' }> => !(item instanceof HttpProblem) && item.kind === 'image',
+    );
+    let decoded: Promise<Preprocessed>[];
     try {
-      return await this.decodeSlots.run(() => plainTensor(item.bytes, this.limits));
+      decoded = this.decodeSlots.runAll(images.map((item) => () => preprocessImage(item.bytes, { mode, limits: this.limits })));
     } catch (err) {
       if (err instanceof QueueFullError) {
         throw new HttpProblem(
@@ -37,29 +53,44 @@ export class Predictor {
       }
       throw err;
     }
-  }
-
-  async predictOne(item: InputItem): Promise<ClassPrediction> {
-    const tensor = await this.tensorOf(item);
-    return predictBatch(this.model.mlp, tensor, 1)[0]!;
-  }
-
-  async predictMany(items: readonly ItemOrProblem[]): Promise<ItemResult[]> {
-    const tensors = await Promise.all(
-      items.map(async (item) => {
+    let next = 0;
+    return Promise.all(
+      items.map(async (item): Promise<ModelInput | HttpProblem> => {
         if (item instanceof HttpProblem) return item;
+        if (item.kind === 'pixels') return { mode: 'pixels', tensor: item.pixels };
         try {
-          return await this.tensorOf(item);
+          const prepared = await decoded[next++]!;
+          // a blank image is the problem `no_digit`, not a confident guess
+          if (prepared.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
+          return { mode: prepared.mode, tensor: prepared.tensor };
         } catch (err) {
-          // a saturated server sheds the whole request; any other problem belongs to its item
-          if (err instanceof HttpProblem && err.code !== 'overloaded') return err;
+          if (err instanceof HttpProblem) return err;
           throw err;
         }
       }),
     );
-    const good = tensors.filter((t): t is Float32Array => t instanceof Float32Array);
-    const predictions = good.length ? predictBatch(this.model.mlp, stackRows(good), good.length) : [];
-    let next = 0;
-    return tensors.map((t) => (t instanceof HttpProblem ? t : predictions[next++]!));
   }
+
+  async predictOne(item: InputItem, options: PredictOptions): Promise<Prediction> {
+    const [result] = await this.predictMany([item], options);
+    if (result instanceof HttpProblem) throw result;
+    return result!;
+  }
+
+  async predictMany(items: readonly ItemOrProblem[], options: PredictOptions): Promise<ItemResult[]> {
+    const inputs = await this.modelInputs(items, options.preprocess);
+    const good = inputs.filter((t): t is ModelInput => !(t instanceof HttpProblem));
+    const predictions = good.length ? predictBatch(this.model.mlp, stackRows(good.map((g) => g.tensor)), good.length) : [];
+    const debug = options.debug ? await Promise.all(good.map((g) => debugView(g))) : [];
+    let next = 0;
+    return inputs.map((input) => {
+      if (input instanceof HttpProblem) return input;
+      const i = next++;
+      return options.debug ? { ...predictions[i]!, debug: debug[i]! } : predictions[i]!;
+    });
+  }
+}
+
+async function debugView(input: ModelInput): Promise<NonNullable<Prediction['debug']>> {
+  return { mode: input.mode, tensor: Array.from(input.tensor), png: await tensorToPngDataUrl(input.tensor) };
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { readBatchInputs, readSingleInput } from '../http/inputs.js';
+import { predictOptions, PredictQuery, readBatchInputs, readSingleInput } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import type { ItemResult } from '../inference/predictor.js';
@@ -17,6 +17,7 @@ const INPUT_PROBLEMS = [
   'too_many_pixels',
   'body_too_large',
   'unsupported_media_type',
+  'no_digit',
   'unauthorized',
   'rate_limited',
   'overloaded',
@@ -44,13 +45,15 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
           'Multipart (file field `image`), a raw image body (`image/*` or `application/octet-stream`), or JSON `{"pixels": [784 numbers in 0..1]}`.',
         tags: ['predict'],
         security: [{ bearer: [] }, { apiKey: [] }, {}],
+        querystring: PredictQuery,
         response: { 200: PredictResponse, ...problemResponses(...INPUT_PROBLEMS) },
       },
     },
     async (request) => {
-      const item = await readSingleInput(request, limits);
+      const { items: item, fields } = await readSingleInput(request, limits);
+      const options = predictOptions(request.query, fields);
       try {
-        const result = await predictor.predictOne(item);
+        const result = await predictor.predictOne(item, options);
         count([result]);
         return { ...result, model };
       } catch (err) {
@@ -70,13 +73,14 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
           'an item that cannot be read gets its own `error` (a problem) and the others are still answered.',
         tags: ['predict'],
         security: [{ bearer: [] }, { apiKey: [] }, {}],
+        querystring: PredictQuery,
         response: { 200: BatchResponse, ...problemResponses(...INPUT_PROBLEMS, 'too_many_images') },
       },
     },
     async (request) => {
-      const items = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
+      const { items, fields } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
       metrics.batchSize.observe(items.length);
-      const results = await predictor.predictMany(items);
+      const results = await predictor.predictMany(items, predictOptions(request.query, fields));
       count(results);
       return {
         count: results.length,

@@ -12,7 +12,18 @@ export type ModelRef = z.infer<typeof ModelRef>;
 
 export const modelRef = (info: ModelInfo): ModelRef => ({ name: info.name, sha256: info.sha256 });
 
-export const PredictResponse = ClassPrediction.extend({ model: ModelRef });
+export const ModelInputView = z.object({
+  mode: z
+    .enum(['mnist', 'plain', 'pixels'])
+    .describe('how the input was made: MNIST-style normalisation, whole-picture resize, or pixels as sent'),
+  tensor: z.array(z.number()).describe('the 784 values the model received, row-major 28x28'),
+  png: z.string().describe('the same 28x28 input as a PNG data URL'),
+});
+
+export const PredictResponse = ClassPrediction.extend({
+  model: ModelRef,
+  debug: ModelInputView.optional().describe('with debug=1: what the model saw'),
+});
 
 export const BatchItemError = z.object({ error: ProblemSchema });
 

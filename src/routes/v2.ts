@@ -192,7 +192,7 @@ export const v2ModelRoutes: FastifyPluginAsync = async (fastify) => {
       if (items.length > config.MAX_BATCH_FILES) {
         throw new HttpProblem('too_many_images', `${items.length} items; at most ${config.MAX_BATCH_FILES} per request`);
       }
-      const results = await predictor.predictMany(items);
+      const results = await predictor.predictMany(items, { preprocess: 'auto', debug: false });
       const failed = results.findIndex((r) => r instanceof HttpProblem);
       // a tensor is all or nothing: the protocol has no per-item errors
       if (failed >= 0) {

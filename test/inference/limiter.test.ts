@@ -49,3 +49,22 @@ describe('Limiter', () => {
     expect(await limiter.run(async () => 'next')).toBe('next');
   });
 });
+
+describe('Limiter.runAll', () => {
+  it('admits a whole group when nothing waits, even one larger than the queue', async () => {
+    const limiter = new Limiter(1, 2);
+    const results = await Promise.all(limiter.runAll([1, 2, 3, 4, 5].map((v) => async () => v)));
+    expect(results).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('refuses a whole group, starting none of it, when it would overflow a non-empty queue', async () => {
+    const limiter = new Limiter(1, 2);
+    const gate = deferred();
+    const busy = limiter.runAll([() => gate.promise, () => gate.promise]);
+    let started = 0;
+    expect(() => limiter.runAll([1, 2].map(() => async () => void started++))).toThrow(QueueFullError);
+    expect(started).toBe(0);
+    gate.resolve();
+    await Promise.all(busy);
+  });
+});
