@@ -1,0 +1,105 @@
+/**
+ * The service as a separate process, for benches that watch it from outside: the real entry
+ * point (`node --import tsx src/server.ts`) on a free loopback port, its RSS read from
+ * /proc/<pid>/status, its /metrics scraped, and a clean SIGTERM stop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { send } from '../../test/hostile/support/http.js';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function rssOf(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0; // gone since it was listed
+  }
+}
+
+/** `root` and its descendants (the cluster primary and its workers), from the parent ids in /proc/<pid>/stat. */
+function processTree(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
+  return tree;
+}
+
+export interface ChildServer {
+  readonly url: string;
+  readonly pid: number;
+  readonly process: ChildProcess;
+  /** resident set size in bytes of the server and its worker processes, from /proc (Linux) */
+  rss(): number;
+  /** one value of the Prometheus text at /metrics, or NaN */
+  metric(name: string): Promise<number>;
+  /** SIGTERM, then the exit code (SIGKILL after `graceMs`) */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/** `logFile`: where the server's stdout and stderr go (default: this process's). */
+export async function startChildServer(env: Record<string, string>, logFile?: string): Promise<ChildServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const out = logFile === undefined ? 'inherit' : openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: REPO,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', out, out],
+  });
+  if (typeof out === 'number') closeSync(out); // the child holds its own copy
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  for (const until = Date.now() + 60_000; ;) {
+    const r = await send(url, { method: 'GET', path: '/health/ready', timeoutMs: 1_000 });
+    if (r.status === 200) break;
+    if (child.exitCode !== null || Date.now() > until) throw new Error('the server did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    process: child,
+    rss: () => processTree(child.pid!).reduce((sum, pid) => sum + rssOf(pid), 0),
+    metric: async (name) => {
+      const r = await send(url, { method: 'GET', path: '/metrics', timeoutMs: 5_000 });
+      if (r.status !== 200) return NaN;
+      const line = r.body
+        .toString('utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
+    },
+    stop: async (graceMs = 15_000) => {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
