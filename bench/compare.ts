@@ -1,0 +1,234 @@
+/**
+ * Our service against the Python peer (../shared/bench-peer: FastAPI + uvicorn + Pillow + numpy),
+ * side by side in one run, on loopback: the same wrk load for each scenario and concurrency,
+ * one server at a time. Prints requests/s (and images/s for batches), p50 and p99 for every
+ * configuration, then ours (best) / peer (best) per scenario.
+ *
+ *   npm run bench:compare -- [--seconds 10] [--connections 1,16,64] [--peer-configs all]
+ *
+ * Needs: wrk, and the peer's Debian packages (see ../shared/bench-peer/README.md).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { loadMnistSplit } from '../src/data/idx.js';
+import { freePort, REPO } from './lib/child-server.js';
+import { wrk, type WrkResult } from './lib/wrk.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '1,16,64' },
+    'peer-configs': { type: 'string', default: 'best' },
+    scenarios: { type: 'string', default: 'png,jpeg,batch' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = values.connections.split(',').map(Number);
+const SHARED = process.env.DIGIT_SERVE_SHARED_DATA ?? resolve(REPO, '../shared/data');
+const work = mkdtempSync(join(tmpdir(), 'bench-compare-'));
+
+interface Scenario {
+  name: string;
+  path: string;
+  bodyFile: string;
+  contentType: string;
+  imagesPerRequest: number;
+}
+
+function multipart(field: string, files: Buffer[], type: string, ext: string): { body: Buffer; contentType: string } {
+  const boundary = '----digitservebench7d3f';
+  const parts = files.map((f, i) =>
+    Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${i}.${ext}"\r\nContent-Type: ${type}\r\n\r\n`,
+      ),
+      f,
+      Buffer.from('\r\n'),
+    ]),
+  );
+  return { body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** A digit as a phone photo would give it: dark ink on light, slightly uneven paper, 280x280, JPEG. */
+async function photoJpeg(pixels: Uint8Array): Promise<Buffer> {
+  const big = await sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } })
+    .resize(200, 200, { kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  const page = Buffer.alloc(280 * 280);
+  for (let y = 0; y < 280; y++) {
+    for (let x = 0; x < 280; x++) {
+      const paper = 225 + Math.round(20 * (x / 280)) - Math.round(10 * (y / 280));
+      const ink = y >= 40 && y < 240 && x >= 40 && x < 240 ? big[(y - 40) * 200 + (x - 40)]! : 0;
+      page[y * 280 + x] = Math.max(0, paper - Math.round((ink * (paper - 30)) / 255));
+    }
+  }
+  return sharp(page, { raw: { width: 280, height: 280, channels: 1 } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
+async function scenarios(): Promise<Scenario[]> {
+  const test = await loadMnistSplit(join(SHARED, 'mnist'), 't10k');
+  const digit = (i: number) => test.images.subarray(i * 784, (i + 1) * 784);
+  const png = (i: number) =>
+    sharp(Buffer.from(digit(i)), { raw: { width: 28, height: 28, channels: 1 } })
+      .png()
+      .toBuffer();
+  const write = (name: string, body: Buffer) => {
+    const file = join(work, name);
+    writeFileSync(file, body);
+    return file;
+  };
+  const one = multipart('image', [await png(0)], 'image/png', 'png');
+  const jpeg = multipart('image', [await photoJpeg(digit(0))], 'image/jpeg', 'jpg');
+  const batch = multipart('images', await Promise.all(Array.from({ length: 64 }, (_, i) => png(i))), 'image/png', 'png');
+  const all: Scenario[] = [
+    { name: 'png', path: '/predict', bodyFile: write('png.body', one.body), contentType: one.contentType, imagesPerRequest: 1 },
+    { name: 'jpeg', path: '/predict', bodyFile: write('jpeg.body', jpeg.body), contentType: jpeg.contentType, imagesPerRequest: 1 },
+    {
+      name: 'batch',
+      path: '/predict/batch',
+      bodyFile: write('batch.body', batch.body),
+      contentType: batch.contentType,
+      imagesPerRequest: 64,
+    },
+  ];
+  return all.filter((s) => values.scenarios.split(',').includes(s.name));
+}
+
+interface Server {
+  name: string;
+  side: 'ours' | 'peer';
+  start(port: number): ChildProcess;
+  readyPath: string;
+}
+
+const peerEnv = (blasThreads?: string) => {
+  const env: NodeJS.ProcessEnv = { ...process.env, ANCHOR_DATA: SHARED };
+  // these pin old OpenBLAS kernels on some processors and slow a current numpy (see the env notes)
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  if (blasThreads) env.OPENBLAS_NUM_THREADS = blasThreads;
+  return env;
+};
+const peer = (workers: number, blasThreads?: string): Server => ({
+  name: `peer ${workers}w${blasThreads ? ` blas=${blasThreads}` : ''}`,
+  side: 'peer',
+  readyPath: '/openapi.json',
+  start: (port) =>
+    spawn(
+      '/usr/bin/python3',
+      [
+        '-m',
+        'uvicorn',
+        'app:app',
+        '--app-dir',
+        join(SHARED, '../bench-peer'),
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--workers',
+        String(workers),
+        '--no-access-log',
+      ],
+      { env: peerEnv(blasThreads), stdio: 'ignore' },
+    ),
+});
+const ours = (workers: number): Server => ({
+  name: `ours ${workers}w`,
+  side: 'ours',
+  readyPath: '/health/ready',
+  start: (port) =>
+    spawn(process.execPath, ['dist/server.js'], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        WORKERS: String(workers),
+        LOG_LEVEL: 'warn',
+        WEIGHTS: join(SHARED, 'dlfs/sample_weight.pkl'),
+      },
+      stdio: 'ignore',
+    }),
+});
+
+const SERVERS: Server[] = [
+  ours(2),
+  ours(1),
+  ...(values['peer-configs'] === 'all' ? [peer(1), peer(1, '1'), peer(2), peer(2, '1')] : [peer(2), peer(2, '1')]),
+];
+
+async function waitReady(url: string): Promise<void> {
+  for (const until = Date.now() + 60_000; Date.now() < until;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+async function main(): Promise<void> {
+  const list = await scenarios();
+  const results: { server: string; side: string; scenario: string; c: number; r: WrkResult; imagesPerSec: number }[] = [];
+  for (const server of SERVERS) {
+    const port = await freePort();
+    const child = server.start(port);
+    try {
+      await waitReady(`http://127.0.0.1:${port}${server.readyPath}`);
+      for (const s of list) {
+        // a short warm-up so both sides run hot code
+        await wrk(`http://127.0.0.1:${port}${s.path}`, s.bodyFile, s.contentType, 8, 2, work);
+        for (const c of CONNECTIONS) {
+          const r = await wrk(`http://127.0.0.1:${port}${s.path}`, s.bodyFile, s.contentType, c, SECONDS, work);
+          results.push({
+            server: server.name,
+            side: server.side,
+            scenario: s.name,
+            c,
+            r,
+            imagesPerSec: r.requestsPerSec * s.imagesPerRequest,
+          });
+          const bad = r.non2xx || r.errors ? `  (!) ${r.non2xx} non-2xx, ${r.errors} socket errors` : '';
+          console.log(
+            `${server.name.padEnd(16)} ${s.name.padEnd(6)} c=${String(c).padEnd(3)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s ${(r.requestsPerSec * s.imagesPerRequest).toFixed(0).padStart(8)} img/s  p50 ${r.p50Ms.toFixed(2).padStart(7)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms${bad}`,
+          );
+        }
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+
+  console.log('\nours (best configuration) / peer (best configuration), measured in this run:');
+  console.log('| scenario | c | ours best | img/s | p99 ms | peer best | img/s | p99 ms | ratio |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const s of list) {
+    for (const c of CONNECTIONS) {
+      const best = (side: string) =>
+        results.filter((x) => x.side === side && x.scenario === s.name && x.c === c).sort((a, b) => b.imagesPerSec - a.imagesPerSec)[0]!;
+      const o = best('ours');
+      const p = best('peer');
+      console.log(
+        `| ${s.name} | ${c} | ${o.server} | ${o.imagesPerSec.toFixed(0)} | ${o.r.p99Ms.toFixed(2)} | ${p.server} | ${p.imagesPerSec.toFixed(0)} | ${p.r.p99Ms.toFixed(2)} | ${(o.imagesPerSec / p.imagesPerSec).toFixed(2)}x |`,
+      );
+    }
+  }
+  mkdirSync(join(REPO, 'artifacts/bench'), { recursive: true });
+  writeFileSync(
+    join(REPO, 'artifacts/bench/compare.json'),
+    JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, results }, null, 2),
+  );
+}
+
+await main();
