@@ -9,7 +9,9 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { SERVICE_VERSION, type Config } from './config.js';
-import { loadMnistTestSet } from './eval/dataset.js';
+import { existsSync } from 'node:fs';
+import { holdoutFiles } from './data/holdout-files.js';
+import { loadEmbeddedHoldout, loadMnistTestSet, type LabelledSet } from './eval/dataset.js';
 import { EvalJob, type EvalReport } from './eval/job.js';
 import { requireApiKey } from './http/auth.js';
 import { answerMalformedHttp, registerErrorHandling, sendProblem, toHttpProblem } from './http/errors.js';
@@ -53,6 +55,16 @@ function checkServesDigits(model: LoadedModel): void {
       `the network maps ${inputSize} inputs to ${classes} classes; this service needs ${INPUT_SIZE} -> ${DIGIT_CLASSES}`,
     );
   }
+}
+
+/** The official test set when MNIST_DIR is set, else the held-out digits shipped with the weights, if any. */
+function evalDataset(config: Config, model: LoadedModel): (() => Promise<LabelledSet>) | undefined {
+  if (config.MNIST_DIR) return () => loadMnistTestSet(config.MNIST_DIR!);
+  const holdout = model.info.metadata.holdout;
+  if (holdout !== undefined && existsSync(holdoutFiles(model.info.file).images)) {
+    return () => loadEmbeddedHoldout(model.info.file, holdout);
+  }
+  return undefined;
 }
 
 export interface BuildOptions {
@@ -118,7 +130,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     metrics.evalAccuracy.set({ dataset: r.dataset.name }, r.accuracy);
     app.log.info({ accuracy: r.accuracy, dataset: r.dataset.name, durationMs: r.durationMs }, 'eval computed');
   };
-  app.decorate('evalJob', config.MNIST_DIR ? new EvalJob(model, () => loadMnistTestSet(config.MNIST_DIR!), onEvalReport) : undefined);
+  const dataset = evalDataset(config, model);
+  app.decorate('evalJob', dataset && new EvalJob(model, dataset, onEvalReport));
   app.decorate('readiness', { ready: false, reason: 'warming up' });
 
   registerMetrics(app, metrics);

@@ -1,6 +1,8 @@
 /** Labelled sets the service can evaluate itself on. */
 import { z } from 'zod';
-import { loadMnistSplit } from '../data/idx.js';
+import { loadMnistSplit, readIdxFile } from '../data/idx.js';
+import { holdoutFiles } from '../data/holdout-files.js';
+import { HoldoutSpec } from '../data/split.js';
 import { pixelsToTensor } from '../preprocess/tensor.js';
 
 export const DatasetInfo = z.object({
@@ -30,5 +32,32 @@ export async function loadMnistTestSet(dir: string): Promise<LabelledSet> {
     },
     inputs: pixelsToTensor(split.images),
     labels: split.labels,
+  };
+}
+
+/**
+ * The labelled set that ships with the weights: the training digits the trainer held out (the
+ * weights never saw them), as recorded in the file's `holdout` metadata. So /eval answers out
+ * of the box, without the official test set.
+ */
+export async function loadEmbeddedHoldout(weightsFile: string, holdoutMetadata: string): Promise<LabelledSet> {
+  const spec = HoldoutSpec.parse(JSON.parse(holdoutMetadata));
+  const files = holdoutFiles(weightsFile);
+  const [images, labels] = await Promise.all([readIdxFile(files.images), readIdxFile(files.labels)]);
+  const count = labels.dims[0];
+  if (count !== spec.count || images.dims[0] !== count || images.data.length !== count * 784) {
+    throw new Error(
+      `${files.images}: holds ${images.dims[0]} images and ${count} labels; the weights record ${spec.count} held-out digits`,
+    );
+  }
+  return {
+    info: {
+      name: 'holdout',
+      size: count,
+      description: `the ${count} ${spec.source} training digits held out by the trainer (${spec.perClass} per class, seed ${spec.seed}); the weights never saw them`,
+      source: `${files.images}, ${files.labels}`,
+    },
+    inputs: pixelsToTensor(images.data),
+    labels: labels.data,
   };
 }

