@@ -1,0 +1,55 @@
+/**
+ * `npm run eval -- --weights F [--mnist-dir D]`: accuracy of a weights file, per class, and the
+ * confusion matrix, without starting the server. Without --mnist-dir it uses the held-out
+ * digits shipped beside the weights, as /eval does. Exit codes: 0 done, 1 failed, 2 usage.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_WEIGHTS } from '../config.js';
+import { loadEmbeddedHoldout, loadMnistTestSet } from '../eval/dataset.js';
+import { evaluate } from '../eval/evaluate.js';
+import { loadWeights } from '../model/weights/load.js';
+
+const USAGE = 'usage: npm run eval -- [--weights FILE] [--mnist-dir DIR]\n';
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { weights: { type: 'string', default: DEFAULT_WEIGHTS }, 'mnist-dir': { type: 'string' } } }));
+  } catch (err) {
+    process.stderr.write(`eval: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const model = await loadWeights(values.weights);
+  const mnistDir = values['mnist-dir'];
+  const holdout = model.info.metadata.holdout;
+  if (mnistDir === undefined && holdout === undefined) {
+    process.stderr.write(`eval: ${values.weights} ships no held-out digits: pass --mnist-dir\n${USAGE}`);
+    return 2;
+  }
+  const set = mnistDir !== undefined ? await loadMnistTestSet(mnistDir) : await loadEmbeddedHoldout(values.weights, holdout!);
+  const started = performance.now();
+  const s = await evaluate(model.mlp, set.inputs, set.labels);
+  const ms = performance.now() - started;
+  const pct = (x: number | null) => (x === null ? '   -  ' : `${(100 * x).toFixed(2).padStart(6)}%`);
+  const lines = [
+    `model    ${model.info.name} (${model.info.sha256})`,
+    `dataset  ${set.info.name}: ${set.info.description} (${set.info.size} images)`,
+    `accuracy ${s.accuracy} (${s.correct} / ${s.total}) in ${ms.toFixed(0)} ms`,
+    '',
+    'class  accuracy   correct / total',
+    ...s.perClass.map((c) => `  ${c.class}    ${pct(c.accuracy)}   ${String(c.correct).padStart(5)} / ${c.total}`),
+    '',
+    'confusion matrix (rows: true class, columns: predicted)',
+    `      ${Array.from({ length: 10 }, (_, j) => String(j).padStart(5)).join('')}`,
+    ...s.confusionMatrix.map((row, i) => `  ${i}   ${row.map((v) => String(v).padStart(5)).join('')}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  process.stderr.write(`eval: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+}
