@@ -38,12 +38,19 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 /** The 28x28 originals of `indices`, as the model reads an MNIST file: one (n, 784) batch. */
 export function originalsBatch(set: LabelledImages, indices: readonly number[]): Float32Array {
   const batch = new Float32Array(indices.length * INPUT_SIZE);
-  indices.forEach((index, r) => pixelsToTensor(set.images.subarray(index * INPUT_SIZE, (index + 1) * INPUT_SIZE), batch.subarray(r * INPUT_SIZE)));
+  indices.forEach((index, r) =>
+    pixelsToTensor(set.images.subarray(index * INPUT_SIZE, (index + 1) * INPUT_SIZE), batch.subarray(r * INPUT_SIZE)),
+  );
   return batch;
 }
 
 /** How many rows of `batch` each model classifies as `labels` says; a row flagged in `wrong` never counts. */
-export function correctCounts(models: readonly LoadedModel[], batch: Float32Array, labels: readonly number[], wrong?: readonly boolean[]): number[] {
+export function correctCounts(
+  models: readonly LoadedModel[],
+  batch: Float32Array,
+  labels: readonly number[],
+  wrong?: readonly boolean[],
+): number[] {
   return models.map((model) =>
     predictBatch(model.mlp, batch, labels.length).reduce((n, p, r) => n + (p.prediction === labels[r] && !wrong?.[r] ? 1 : 0), 0),
   );
@@ -60,14 +67,24 @@ export interface FamilyScore {
   readonly plain: number;
   /** preprocessImage time per image, one at a time, ms */
   readonly msPerImage: number;
+  /** the faintest digit: smallest ink contrast, levels */
+  readonly minContrast: number;
 }
 
 /** Render the family's picture of each digit, preprocess it (auto) and score it with each model. */
-export async function scoreFamily(family: Family, set: LabelledImages, indices: readonly number[], seed: number, models: readonly LoadedModel[], chunk = 100): Promise<FamilyScore> {
+export async function scoreFamily(
+  family: Family,
+  set: LabelledImages,
+  indices: readonly number[],
+  seed: number,
+  models: readonly LoadedModel[],
+  chunk = 100,
+): Promise<FamilyScore> {
   const batch = new Float32Array(indices.length * INPUT_SIZE);
   const noDigit: boolean[] = [];
   let plain = 0;
   let ms = 0;
+  let minContrast = Infinity;
   for (let start = 0; start < indices.length; start += chunk) {
     const part = indices.slice(start, start + chunk);
     const files = await mapLimit(part, 4, (index) => renderDigit(family, set, index, seed));
@@ -78,6 +95,7 @@ export async function scoreFamily(family: Family, set: LabelledImages, indices: 
       batch.set(out.tensor, (start + k) * INPUT_SIZE);
       noDigit.push(out.noDigit);
       if (out.mode === 'plain') plain++;
+      minContrast = Math.min(minContrast, out.evidence.contrast);
     }
   }
   const labels = indices.map((i) => set.labels[i]!);
@@ -88,14 +106,23 @@ export async function scoreFamily(family: Family, set: LabelledImages, indices: 
     noDigit: noDigit.filter(Boolean).length,
     plain,
     msPerImage: ms / indices.length,
+    minContrast,
   };
 }
 
-/** How many of `count` blank pictures of the family's kind are reported as no digit. */
-export async function scoreBlanks(family: Family, count: number, seed: number): Promise<number> {
-  const flags = await mapLimit(Array.from({ length: count }, (_, j) => j), 4, async (j) => {
-    const out = await preprocessImage(await renderBlank(family, j, seed), { mode: 'auto', limits: CORPUS_LIMITS });
-    return out.noDigit;
-  });
-  return flags.filter(Boolean).length;
+export interface BlankScore {
+  /** blank pictures reported as no digit */
+  readonly flagged: number;
+  /** the most digit-like blank: largest ink contrast, levels */
+  readonly maxContrast: number;
+}
+
+/** The no-digit verdict on `count` blank pictures of the family's kind. */
+export async function scoreBlanks(family: Family, count: number, seed: number): Promise<BlankScore> {
+  const outs = await mapLimit(
+    Array.from({ length: count }, (_, j) => j),
+    4,
+    async (j) => preprocessImage(await renderBlank(family, j, seed), { mode: 'auto', limits: CORPUS_LIMITS }),
+  );
+  return { flagged: outs.filter((o) => o.noDigit).length, maxContrast: Math.max(...outs.map((o) => o.evidence.contrast)) };
 }

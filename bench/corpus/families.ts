@@ -95,7 +95,13 @@ function screenLook(rng: CorpusRng): Look {
 }
 
 /** The digit `k` times larger, turned up to `maxTurn` degrees, off-centre on a larger sheet; null: the sheet alone. */
-async function sheet(digit: Uint8Array | null, rng: CorpusRng, k: [number, number], maxTurn: number, margin: [number, number]): Promise<Ink> {
+async function sheet(
+  digit: Uint8Array | null,
+  rng: CorpusRng,
+  k: [number, number],
+  maxTurn: number,
+  margin: [number, number],
+): Promise<Ink> {
   const factor = rng.uniform(...k);
   const turn = rng.uniform(-maxTurn, maxTurn);
   const ink = digit ? await rotateInk(await scaleDigit(digit, factor), turn) : null;
@@ -132,7 +138,9 @@ async function canvas(digit: Uint8Array | null, rng: CorpusRng): Promise<Buffer>
     placed = placeInk(drawn, CANVAS_SIDE, CANVAS_SIDE, rng.int(0, CANVAS_SIDE - drawn.width), rng.int(0, CANVAS_SIDE - drawn.height));
   }
   const pen = rng.chance(0.5) ? BLACK : WHITE;
-  return rawImage(inkAsAlpha(placed, pen, BLACK), CANVAS_SIDE, CANVAS_SIDE, 4).png().toBuffer();
+  return rawImage(inkAsAlpha(placed, pen, BLACK), CANVAS_SIDE, CANVAS_SIDE, 4)
+    .png()
+    .toBuffer();
 }
 
 async function transparent(digit: Uint8Array | null, rng: CorpusRng): Promise<Buffer> {
@@ -140,7 +148,9 @@ async function transparent(digit: Uint8Array | null, rng: CorpusRng): Promise<Bu
   const pen = rng.chance(0.5) ? BLACK : WHITE;
   // some editors keep the pen colour under transparent pixels, browsers' canvases clear to black
   const clear = rng.chance(0.5) ? pen : BLACK;
-  return rawImage(inkAsAlpha(ink, pen, clear), ink.width, ink.height, 4).png().toBuffer();
+  return rawImage(inkAsAlpha(ink, pen, clear), ink.width, ink.height, 4)
+    .png()
+    .toBuffer();
 }
 
 async function png16(digit: Uint8Array | null, rng: CorpusRng): Promise<Buffer> {
@@ -150,7 +160,9 @@ async function png16(digit: Uint8Array | null, rng: CorpusRng): Promise<Buffer> 
 }
 
 async function uniform(level: number): Promise<Buffer> {
-  return rawImage(new Uint8Array(CANVAS_SIDE * CANVAS_SIDE).fill(level), CANVAS_SIDE, CANVAS_SIDE, 1).png().toBuffer();
+  return rawImage(new Uint8Array(CANVAS_SIDE * CANVAS_SIDE).fill(level), CANVAS_SIDE, CANVAS_SIDE, 1)
+    .png()
+    .toBuffer();
 }
 
 export const FAMILIES: readonly Family[] = [
@@ -178,7 +190,9 @@ export const FAMILIES: readonly Family[] = [
     ext: 'webp',
     render: async (d, rng) => {
       const ink = await sheet(d, rng, [3, 8], 5, [1.2, 2]);
-      return onPaper(ink, screenLook(rng), rng).webp({ quality: rng.int(60, 90) }).toBuffer();
+      return onPaper(ink, screenLook(rng), rng)
+        .webp({ quality: rng.int(60, 90) })
+        .toBuffer();
     },
   },
   {
@@ -215,7 +229,11 @@ export const FAMILIES: readonly Family[] = [
     name: 'cmyk',
     what: 'colour photo as CMYK JPEG',
     ext: 'jpg',
-    render: async (d, rng) => (await photo(d, rng, true)).toColourspace('cmyk').jpeg({ quality: rng.int(70, 95) }).toBuffer(),
+    render: async (d, rng) =>
+      (await photo(d, rng, true))
+        .toColourspace('cmyk')
+        .jpeg({ quality: rng.int(70, 95) })
+        .toBuffer(),
   },
   {
     name: 'exif',
@@ -224,7 +242,11 @@ export const FAMILIES: readonly Family[] = [
     render: async (d, rng) => {
       // rotate(270) stores the picture turned 90 deg anticlockwise; orientation 6 tells viewers to turn it back
       const upright = await photo(d, rng, true);
-      return upright.rotate(270).jpeg({ quality: rng.int(70, 95) }).withMetadata({ orientation: 6 }).toBuffer();
+      return upright
+        .rotate(270)
+        .jpeg({ quality: rng.int(70, 95) })
+        .withMetadata({ orientation: 6 })
+        .toBuffer();
     },
   },
   { name: 'white', what: 'all-white 280x280 PNG', ext: 'png', blankOnly: true, render: () => uniform(255) },

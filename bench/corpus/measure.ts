@@ -42,15 +42,23 @@ const pct = (k: number, of: number) => ((100 * k) / of).toFixed(1);
 const names = models.map((m) => m.info.name);
 console.log(`seed ${seed}, ${n} test digits per family (the same digits in each), ${blanks} blanks per kind`);
 console.log(`weights: ${weightFiles.join(', ')}\n`);
-console.log(`| family | ${names.map((m) => `${m} % (original 28x28 % / diff)`).join(' | ')} | no digit (false) | plain | blanks flagged | ms/image |`);
-console.log(`| --- | ${names.map(() => '---').join(' | ')} | --- | --- | --- | --- |`);
+console.log(
+  `| family | ${names.map((m) => `${m}: % (original 28x28 %, diff)`).join(' | ')} | false no digit | plain | blanks flagged | min digit / max blank contrast | ms/image |`,
+);
+console.log(`| --- | ${names.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- |`);
 for (const family of families) {
-  const blankFlags = `${await scoreBlanks(family, blanks, seed)}/${blanks}`;
+  const b = await scoreBlanks(family, blanks, seed);
+  const flagged = `${b.flagged}/${blanks}`;
   if (family.blankOnly) {
-    console.log(`| ${family.name} (blank only) | ${names.map(() => '').join(' | ')} | | | ${blankFlags} | |`);
+    console.log(
+      `| ${family.name} (blank only) | ${names.map(() => '').join(' | ')} | | | ${flagged} | - / ${b.maxContrast.toFixed(0)} | |`,
+    );
     continue;
   }
   const s = await scoreFamily(family, set, indices, seed, models);
-  const cells = s.correct.map((c, m) => `${pct(c, n)} (${pct(original[m]!, n)} / ${(((c - original[m]!) * 100) / n).toFixed(1)})`);
-  console.log(`| ${family.name} | ${cells.join(' | ')} | ${s.noDigit}/${n} | ${s.plain}/${n} | ${blankFlags} | ${s.msPerImage.toFixed(2)} |`);
+  const cells = s.correct.map((c, m) => `${pct(c, n)} (${pct(original[m]!, n)}, ${(((c - original[m]!) * 100) / n).toFixed(1)})`);
+  const contrasts = `${s.minContrast.toFixed(0)} / ${b.maxContrast.toFixed(0)}`;
+  console.log(
+    `| ${family.name} | ${cells.join(' | ')} | ${s.noDigit}/${n} | ${s.plain}/${n} | ${flagged} | ${contrasts} | ${s.msPerImage.toFixed(2)} |`,
+  );
 }

@@ -36,29 +36,30 @@ export async function rotateInk(ink: Ink, degrees: number): Promise<Ink> {
   return { width: info.width, height: info.height, data: new Uint8Array(data) };
 }
 
-/** Maximum over a disc of `radius` pixels: a thicker pen. */
+/**
+ * Maximum over a disc of `radius` pixels: a thicker pen. The disc is a stack of rows of
+ * half-widths `half(dy)`; rows[k] holds the picture dilated horizontally by k, each built from
+ * the previous one, so the cost is O(pixels x radius) rather than O(pixels x radius^2).
+ */
 export function dilate(ink: Ink, radius: number): Ink {
   const { width: w, height: h } = ink;
-  const r = Math.ceil(radius);
-  // the disc as rows: [dy, half-width]
-  const offsets: [number, number][] = [];
-  for (let dy = -r; dy <= r; dy++) {
-    if (dy * dy <= radius * radius) offsets.push([dy, Math.floor(Math.sqrt(radius * radius - dy * dy))]);
+  const r = Math.floor(radius);
+  const rows: Uint8Array[] = [ink.data];
+  for (let k = 1; k <= r; k++) {
+    const prev = rows[k - 1]!;
+    const next = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0, p = y * w; x < w; x++, p++) {
+        next[p] = Math.max(prev[p]!, x > 0 ? prev[p - 1]! : 0, x < w - 1 ? prev[p + 1]! : 0);
+      }
+    }
+    rows.push(next);
   }
   const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let best = 0;
-      for (const [dy, half] of offsets) {
-        const sy = y + dy;
-        if (sy < 0 || sy >= h) continue;
-        const row = sy * w;
-        for (let sx = Math.max(0, x - half); sx <= Math.min(w - 1, x + half); sx++) {
-          const v = ink.data[row + sx]!;
-          if (v > best) best = v;
-        }
-      }
-      out[y * w + x] = best;
+  for (let dy = -r; dy <= r; dy++) {
+    const row = rows[Math.floor(Math.sqrt(radius * radius - dy * dy))]!;
+    for (let y = Math.max(0, -dy); y < Math.min(h, h - dy); y++) {
+      for (let x = 0, p = y * w, q = (y + dy) * w; x < w; x++, p++, q++) if (row[q]! > out[p]!) out[p] = row[q]!;
     }
   }
   return { width: w, height: h, data: out };
@@ -135,23 +136,35 @@ export function renderPaper(ink: Ink, look: Look, channels: 1 | 3, rng: CorpusRn
   const dx = Math.cos(look.angle);
   const dy = Math.sin(look.angle);
   for (let y = 0; y < h; y++) {
+    const v = (y - cy) / reach;
     for (let x = 0; x < w; x++) {
       const u = (x - cx) / reach;
-      const v = (y - cy) / reach;
       const light = look.exposure * (1 + look.gradient * (u * dx + v * dy)) * (1 - look.vignette * (u * u + v * v));
       const a = (look.opacity * ink.data[y * w + x]!) / 255;
+      // one noise draw per pixel, shared by the channels: luminance noise is what a camera's JPEG keeps
       const speckle = look.grain * grain[y * w + x]! + look.noise * rng.normal();
       for (let c = 0; c < channels; c++) {
-        const lit = light * (paper[c]! * (1 - a) + inkColour[c]! * a) + speckle + 0.3 * look.noise * rng.normal();
-        out[(y * w + x) * channels + c] = Math.min(255, Math.max(0, lit));
+        const lit = light * (paper[c]! * (1 - a) + inkColour[c]! * a) + speckle;
+        out[(y * w + x) * channels + c] = lit < 0 ? 0 : lit > 255 ? 255 : lit;
       }
     }
   }
   return out;
 }
 
-export const toU8 = (levels: Float32Array) => Uint8Array.from(levels, (v) => Math.round(v));
-export const toU16 = (levels: Float32Array) => Uint16Array.from(levels, (v) => Math.round(v * 257));
+/** Float levels 0..255 -> 8-bit (a plain loop: TypedArray.from with a callback is far slower). */
+export function toU8(levels: Float32Array): Uint8Array {
+  const out = new Uint8Array(levels.length);
+  for (let i = 0; i < levels.length; i++) out[i] = Math.round(levels[i]!);
+  return out;
+}
+
+/** Float levels 0..255 -> 16-bit 0..65535. */
+export function toU16(levels: Float32Array): Uint16Array {
+  const out = new Uint16Array(levels.length);
+  for (let i = 0; i < levels.length; i++) out[i] = Math.round(levels[i]! * 257);
+  return out;
+}
 
 /** A raw picture as a sharp pipeline, ready for an encoder. */
 export function rawImage(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4): Sharp {

@@ -45,20 +45,20 @@ export function subtractBackground(ink: Plane): Residual {
   const histogram = new Uint32Array(256);
   // signed residual -255..255 at bin v + 255, for the noise estimate
   const signed = new Uint32Array(511);
+  // the background along the current row, at each cell column's centre
+  const row = new Float32Array(gw);
   for (let y = 0; y < h; y++) {
     const r0 = ys.index[y]! * gw;
     const r1 = gh > 1 ? r0 + gw : r0;
     const fy = ys.weight[y]!;
-    for (let x = 0; x < w; x++) {
+    for (let c = 0; c < gw; c++) row[c] = grid[r0 + c]! + fy * (grid[r1 + c]! - grid[r0 + c]!);
+    for (let x = 0, p = y * w; x < w; x++, p++) {
       const c0 = xs.index[x]!;
       const c1 = gw > 1 ? c0 + 1 : c0;
-      const fx = xs.weight[x]!;
-      const top = grid[r0 + c0]! + fx * (grid[r0 + c1]! - grid[r0 + c0]!);
-      const bottom = grid[r1 + c0]! + fx * (grid[r1 + c1]! - grid[r1 + c0]!);
-      const d = Math.round(data[y * w + x]! - (top + fy * (bottom - top)));
+      const d = Math.round(data[p]! - (row[c0]! + xs.weight[x]! * (row[c1]! - row[c0]!)));
       signed[d + 255]!++;
       const level = d > 0 ? d : 0;
-      levels[y * w + x] = level;
+      levels[p] = level;
       histogram[level]!++;
     }
   }

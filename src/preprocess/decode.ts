@@ -4,6 +4,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { HttpProblem } from '../http/problem.js';
 import { sniffImageFormat, type ImageFormat } from './sniff.js';
+import { splitChannels } from './channels.js';
 import type { GreyImage } from './ink.js';
 import { IMAGE_SIDE, INPUT_SIZE, pixelsToTensor } from './tensor.js';
 
@@ -79,29 +80,20 @@ export const WORKING_SIDE = 320;
 
 /**
  * The one decode of the normalising pipeline: first frame, EXIF orientation applied, shrunk to
- * fit WORKING_SIDE (never enlarged), grey levels plus alpha when the file has it, in a single
- * libvips pass. libvips computes grey in 16 bits (8-bit levels come out as v * 257) because raw
- * 8-bit greyscale output drops the alpha channel; rounding v / 257 gives back exactly the levels
- * of the 8-bit path for grey pictures, so a 28x28 MNIST file still reads bit for bit.
- * CMYK, 16-bit and palette images are converted by libvips on the way.
+ * fit WORKING_SIDE (never enlarged), as 8-bit sRGB with alpha when the file has it; libvips
+ * converts CMYK, 16-bit, grey and palette images on the way. Grey levels are computed here
+ * rather than by libvips: its greyscale conversion goes through linear light, costs several
+ * times the decode itself, and in raw output drops the alpha channel the canvas case needs.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Promise<GreyImage> {
   const format = checkImageBytes(bytes, limits);
   try {
     const { data, info } = await open(bytes, limits)
       .resize(WORKING_SIDE, WORKING_SIDE, { fit: 'inside', withoutEnlargement: true })
-      .toColourspace('grey16')
-      .raw({ depth: 'ushort' })
+      .toColourspace('srgb')
+      .raw()
       .toBuffer({ resolveWithObject: true });
-    const { width, height, channels } = info;
-    const samples = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
-    const grey = new Uint8Array(width * height);
-    const alpha = channels === 2 ? new Uint8Array(width * height) : null;
-    for (let i = 0; i < grey.length; i++) {
-      grey[i] = Math.round(samples[i * channels]! / 257);
-      if (alpha) alpha[i] = Math.round(samples[i * 2 + 1]! / 257);
-    }
-    return { width, height, grey, alpha };
+    return splitChannels(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
   } catch (err) {
     throw decodeProblem(err, format);
   }
@@ -111,6 +103,8 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
 export async function tensorToPngDataUrl(tensor: Float32Array): Promise<string> {
   if (tensor.length !== INPUT_SIZE) throw new RangeError(`expected ${INPUT_SIZE} values, got ${tensor.length}`);
   const levels = Buffer.from(Array.from(tensor, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))));
-  const png = await sharp(levels, { raw: { width: IMAGE_SIDE, height: IMAGE_SIDE, channels: 1 } }).png().toBuffer();
+  const png = await sharp(levels, { raw: { width: IMAGE_SIDE, height: IMAGE_SIDE, channels: 1 } })
+    .png()
+    .toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
 }

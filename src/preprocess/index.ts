@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { decodeImage, plainPixels, type DecodeLimits } from './decode.js';
-import { findInk, type GreyImage } from './ink.js';
+import { findInk, type GreyImage, type InkEvidence } from './ink.js';
 import { mnistPixels } from './normalise.js';
 import { IMAGE_SIDE, pixelsToTensor } from './tensor.js';
 
@@ -23,6 +23,8 @@ export interface Preprocessed {
   readonly mode: 'mnist' | 'plain';
   /** no digit found: blank, or nearly (see ink.ts for the rule) */
   readonly noDigit: boolean;
+  /** the numbers behind `noDigit`, for debugging */
+  readonly evidence: InkEvidence;
 }
 
 export interface PreprocessOptions {
@@ -33,17 +35,18 @@ export interface PreprocessOptions {
 export async function preprocessImage(bytes: Uint8Array, options: PreprocessOptions): Promise<Preprocessed> {
   if (options.mode === 'plain') {
     const pixels = await plainPixels(bytes, options.limits);
-    const image = { width: IMAGE_SIDE, height: IMAGE_SIDE, grey: pixels, alpha: null };
-    return { tensor: pixelsToTensor(pixels), mode: 'plain', noDigit: findInk(image).box === null };
+    const found = findInk({ width: IMAGE_SIDE, height: IMAGE_SIDE, grey: pixels, alpha: null });
+    return { tensor: pixelsToTensor(pixels), mode: 'plain', noDigit: found.box === null, evidence: found.evidence };
   }
   const image = await decodeImage(bytes, options.limits);
   const found = findInk(image);
-  const noDigit = found.box === null;
+  const verdict = { noDigit: found.box === null, evidence: found.evidence };
   if (options.mode === 'auto' && looksLikeMnist(image, found.fromAlpha, found.lightBackground)) {
-    // unresampled 28x28 grey levels: the same pixels plainPixels reads
-    return { tensor: pixelsToTensor(image.grey), mode: 'plain', noDigit };
+    // plainPixels' own decode, so the tensor is plainTensor's bit for bit whatever the file's
+    // colour type or bit depth: a second, cheap decode of a 784-pixel picture
+    return { tensor: pixelsToTensor(await plainPixels(bytes, options.limits)), mode: 'plain', ...verdict };
   }
-  return { tensor: pixelsToTensor(mnistPixels(found)), mode: 'mnist', noDigit };
+  return { tensor: pixelsToTensor(mnistPixels(found)), mode: 'mnist', ...verdict };
 }
 
 function looksLikeMnist(image: GreyImage, fromAlpha: boolean, lightBackground: boolean): boolean {

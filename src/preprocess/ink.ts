@@ -3,8 +3,8 @@
  *
  * A transparent background gives the ink directly (alpha.ts). Otherwise the side the ink is on
  * is read from the levels (polarity.ts), the paper's lighting is estimated and subtracted
- * (background.ts), Otsu's split separates ink from paper and a ramp keeps the stroke
- * edges (threshold.ts), and specks are erased (components.ts).
+ * (background.ts), Otsu's split separates ink from paper (threshold.ts), specks are erased
+ * (components.ts) and the crop is binarised as MNIST's digits were (coverage.ts).
  *
  * "No digit" (a blank canvas, plain paper, a photo of blank paper under uneven light) is any of:
  * - the ink class is not clearly darker or lighter than the paper: the mean levels of Otsu's two
@@ -16,10 +16,11 @@
 import { flattenOnWhite, hasTransparentBackground } from './alpha.js';
 import { subtractBackground, type Residual } from './background.js';
 import { keepMainInk } from './components.js';
+import { inkCoverage } from './coverage.js';
 import { histogram } from './histogram.js';
 import type { Box, Plane } from './plane.js';
 import { hasLightBackground, inkBright } from './polarity.js';
-import { otsu, softInk } from './threshold.js';
+import { splitInk } from './threshold.js';
 
 /** levels out of 255 between Otsu's paper and ink class means */
 export const MIN_INK_CONTRAST = 40;
@@ -36,14 +37,23 @@ export interface GreyImage {
 }
 
 export interface InkFound {
-  /** ink amount 0..1 per pixel, specks erased; all 0 when there is no digit */
+  /** the cropped ink, binary (see coverage.ts); empty when there is no digit */
   readonly ink: Plane<Float32Array>;
-  /** the box around the ink; null exactly when there is no digit */
+  /** the box around the ink in `ink`; null exactly when there is no digit */
   readonly box: Box | null;
   /** the ink came from a transparent background's alpha channel */
   readonly fromAlpha: boolean;
   /** the paper is lighter than the ink (false when the ink came from alpha) */
   readonly lightBackground: boolean;
+  readonly evidence: InkEvidence;
+}
+
+/** What the no-digit verdict was based on, in levels out of 255. */
+export interface InkEvidence {
+  /** difference of Otsu's ink and paper class means */
+  readonly contrast: number;
+  /** the paper's noise (standard deviation); 0 for a transparent background */
+  readonly noise: number;
 }
 
 export function findInk(img: GreyImage): InkFound {
@@ -52,17 +62,21 @@ export function findInk(img: GreyImage): InkFound {
   let residual: Residual;
   let lightBackground = false;
   if (fromAlpha) {
-    residual = { levels: img.alpha!, histogram: histogram(img.alpha!), noise: 0 };
+    // a copy: keepMainInk erases specks in place
+    const levels = img.alpha!.slice();
+    residual = { levels, histogram: histogram(levels), noise: 0 };
   } else {
     const paper = { width, height, data: img.alpha ? flattenOnWhite(img.grey, img.alpha) : img.grey };
     lightBackground = hasLightBackground(histogram(paper.data));
     residual = subtractBackground(inkBright(paper, lightBackground));
   }
-  const split = otsu(residual.histogram);
-  const blank = { ink: { width, height, data: new Float32Array(width * height) }, box: null, fromAlpha, lightBackground };
-  if (split.inkMean - split.paperMean < Math.max(MIN_INK_CONTRAST, NOISE_MULTIPLE * residual.noise)) return blank;
-  const ink = { width, height, data: softInk(residual.levels, split.threshold / 2, split.inkMean) };
-  const box = keepMainInk(ink);
+  const split = splitInk(residual.histogram, residual.noise);
+  const evidence = { contrast: split.inkMean - split.paperMean, noise: residual.noise };
+  const blank = { ink: { width: 0, height: 0, data: new Float32Array(0) }, box: null, fromAlpha, lightBackground, evidence };
+  if (evidence.contrast < Math.max(MIN_INK_CONTRAST, NOISE_MULTIPLE * evidence.noise)) return blank;
+  const levels = { width, height, data: residual.levels };
+  const box = keepMainInk(levels, split.threshold);
   if (box === null || Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1 < MIN_INK_EXTENT * Math.max(width, height)) return blank;
-  return { ink, box, fromAlpha, lightBackground };
+  const coverage = inkCoverage(levels, box, split.threshold);
+  return coverage.box === null ? blank : { ...coverage, fromAlpha, lightBackground, evidence };
 }

@@ -1,14 +1,17 @@
 /**
  * MNIST's own normalisation applied to found ink (Y. LeCun et al., http://yann.lecun.com/exdb/mnist/):
- * fit into 20x20 keeping the aspect ratio, then centre the mass in the 28x28 field.
+ * stroke width brought into MNIST's range, fitted into 20x20 keeping the aspect ratio, then
+ * the mass centred in the 28x28 field.
  */
 import { placeCentred } from './centre.js';
 import { fitToBox } from './fit.js';
 import type { InkFound } from './ink.js';
+import { normaliseStrokeWidth } from './stroke.js';
 import { INPUT_SIZE } from './tensor.js';
 
 /** 28x28 levels 0..255, white ink on black; all black when no digit was found. */
 export function mnistPixels(found: InkFound): Uint8Array {
   if (found.box === null) return new Uint8Array(INPUT_SIZE);
-  return placeCentred(fitToBox(found.ink, found.box));
+  const { ink, box } = normaliseStrokeWidth(found.ink, found.box);
+  return placeCentred(fitToBox(ink, box));
 }

@@ -19,5 +19,8 @@ export function hasLightBackground(hist: Uint32Array): boolean {
 
 /** The picture with bright ink on a dark ground, as the model wants it: inverted when the paper is light. */
 export function inkBright(img: Plane, lightBackground: boolean): Plane {
-  return lightBackground ? { ...img, data: img.data.map((v) => 255 - v) } : img;
+  if (!lightBackground) return img;
+  const data = new Uint8Array(img.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = 255 - img.data[i]!;
+  return { ...img, data };
 }

@@ -20,7 +20,9 @@ export function sniffImageFormat(buf: Uint8Array): ImageFormat | undefined {
     if (['heic', 'heix', 'mif1', 'msf1', 'heim', 'heis', 'hevc', 'hevx'].includes(brand)) return 'heif';
     return undefined;
   }
-  const head = ascii(buf, 0, Math.min(buf.length, 512)).replace(/^\uFEFF/, '').trimStart();
+  const head = ascii(buf, 0, Math.min(buf.length, 512))
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) return 'svg';
   return undefined;
 }

@@ -53,13 +53,21 @@ describe('plainTensor', () => {
   });
 
   it('refuses a truncated JPEG', async () => {
-    const jpeg = await gray(64, 64, new Uint8Array(64 * 64).map((_, i) => i % 251)).jpeg().toBuffer();
+    const jpeg = await gray(
+      64,
+      64,
+      new Uint8Array(64 * 64).map((_, i) => i % 251),
+    )
+      .jpeg()
+      .toBuffer();
     const p = await problemOf(plainTensor(jpeg.subarray(0, jpeg.length >> 1), limits));
     expect(p.code).toBe('invalid_image');
   });
 
   it('refuses an image over the pixel limit before decoding it', async () => {
-    const png = await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#000' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     const p = await problemOf(plainTensor(png, limits));
     expect(p.code).toBe('too_many_pixels');
     expect(p.status).toBe(413);

@@ -1,5 +1,5 @@
 /** Hand-drawn test pictures: strokes as line segments, anti-aliased by distance, on any background. */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 /** [x0, y0, x1, y1] in pixels */
 export type Segment = readonly [number, number, number, number];
@@ -25,7 +25,15 @@ export function strokes(width: number, height: number, segments: readonly Segmen
 /** A '7' filling most of a width x height picture. */
 export function seven(width: number, height: number, radius = Math.max(1, width / 25)): Uint8Array {
   const [l, r, t, b] = [width * 0.25, width * 0.75, height * 0.2, height * 0.8];
-  return strokes(width, height, [[l, t, r, t], [r, t, width * 0.45, b]], radius);
+  return strokes(
+    width,
+    height,
+    [
+      [l, t, r, t],
+      [r, t, width * 0.45, b],
+    ],
+    radius,
+  );
 }
 
 /** Ink map -> grey levels of `ink` colour on `paper` colour. */
@@ -33,12 +41,12 @@ export function onPaper(ink: Uint8Array, paper: number, pen: number): Uint8Array
   return ink.map((a) => Math.round(paper + ((pen - paper) * a) / 255));
 }
 
-export function greyImage(levels: Uint8Array, width: number, height: number): sharp.Sharp {
+export function greyImage(levels: Uint8Array, width: number, height: number): Sharp {
   return sharp(Buffer.from(levels), { raw: { width, height, channels: 1 } });
 }
 
 /** RGBA: `rgb` everywhere, alpha from the ink map (a canvas with a transparent background). */
-export function transparentImage(ink: Uint8Array, width: number, height: number, rgb: number): sharp.Sharp {
+export function transparentImage(ink: Uint8Array, width: number, height: number, rgb: number): Sharp {
   const rgba = Buffer.alloc(width * height * 4);
   for (let i = 0; i < ink.length; i++) rgba.set([rgb, rgb, rgb, ink[i]!], i * 4);
   return sharp(rgba, { raw: { width, height, channels: 4 } });

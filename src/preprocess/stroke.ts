@@ -1,0 +1,126 @@
+/**
+ * Bring the pen's width into MNIST's range. A canvas drawn with a fat brush, or a ballpoint
+ * line photographed from afar, gives strokes much thicker or thinner, relative to the digit's
+ * size, than the digits the model learnt from. Strokes outside the band MNIST's own digits
+ * span (their 10th to 90th percentiles, measured with this same estimator) are eroded or
+ * dilated to its nearer edge; digits inside the band are left alone.
+ *
+ * The width of a binary drawing made of strokes is about 2 * area / perimeter (a stroke of
+ * length L and width w has area L w and perimeter about 2 L); the perimeter counts pixel edges.
+ * Erosion and dilation by a radius use the chamfer (3, 4) distance transform (G. Borgefors,
+ * "Distance transformations in digital images", CVGIP 1986): two passes, O(pixels).
+ */
+import type { Box, Plane } from './plane.js';
+import { DIGIT_BOX } from './fit.js';
+
+/** stroke width band of MNIST's test digits, in pixels of the 20-pixel box (10th, 90th percentiles) */
+export const MNIST_STROKE_WIDTH = { min: 1.67, max: 2.96 } as const;
+
+/** Mean stroke width of binary ink (1 = ink), in pixels: 2 * area / perimeter. */
+export function strokeWidth(ink: Plane<Float32Array>): number {
+  const { width: w, height: h, data } = ink;
+  let area = 0;
+  let perimeter = 0;
+  const on = (x: number, y: number) => x >= 0 && y >= 0 && x < w && y < h && data[y * w + x]! > 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!on(x, y)) continue;
+      area++;
+      perimeter += Number(!on(x - 1, y)) + Number(!on(x + 1, y)) + Number(!on(x, y - 1)) + Number(!on(x, y + 1));
+    }
+  }
+  return perimeter ? (2 * area) / perimeter : 0;
+}
+
+/**
+ * Distance from each pixel to the nearest pixel where `seed` holds, in pixels (chamfer 3-4,
+ * within 8% of Euclidean).
+ */
+export function chamferDistance(ink: Plane<Float32Array>, seed: (v: number) => boolean): Float32Array {
+  const { width: w, height: h, data } = ink;
+  const d = new Float32Array(data.length);
+  for (let i = 0; i < d.length; i++) d[i] = seed(data[i]!) ? 0 : Infinity;
+  const relax = (i: number, j: number, cost: number) => {
+    if (d[j]! + cost < d[i]!) d[i] = d[j]! + cost;
+  };
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (x > 0) relax(i, i - 1, 3);
+      if (y > 0) {
+        relax(i, i - w, 3);
+        if (x > 0) relax(i, i - w - 1, 4);
+        if (x < w - 1) relax(i, i - w + 1, 4);
+      }
+    }
+  }
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      if (x < w - 1) relax(i, i + 1, 3);
+      if (y < h - 1) {
+        relax(i, i + w, 3);
+        if (x < w - 1) relax(i, i + w + 1, 4);
+        if (x > 0) relax(i, i + w - 1, 4);
+      }
+    }
+  }
+  for (let i = 0; i < d.length; i++) d[i] = d[i]! / 3;
+  return d;
+}
+
+/** 1 where `keep(i)` holds, else 0. */
+function binary(length: number, keep: (i: number) => boolean): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = keep(i) ? 1 : 0;
+  return out;
+}
+
+/**
+ * Binary ink whose box is `box` -> the same drawing with its stroke width inside MNIST's band
+ * (relative to the box's longer side), and its new box; unchanged when already inside.
+ */
+export function normaliseStrokeWidth(ink: Plane<Float32Array>, box: Box): { ink: Plane<Float32Array>; box: Box } {
+  const side = Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1;
+  const pixelsPerBoxPixel = side / DIGIT_BOX;
+  const width = strokeWidth(ink) / pixelsPerBoxPixel;
+  if (width > MNIST_STROKE_WIDTH.max) {
+    const radius = ((width - MNIST_STROKE_WIDTH.max) / 2) * pixelsPerBoxPixel;
+    const toPaper = chamferDistance(ink, (v) => v <= 0);
+    // distances run between pixel centres; the stroke's edge lies half a pixel before the paper's centre
+    return withBox({ ...ink, data: binary(ink.data.length, (i) => toPaper[i]! - 0.5 > radius) }, box) ?? { ink, box };
+  }
+  if (width < MNIST_STROKE_WIDTH.min) {
+    const radius = ((MNIST_STROKE_WIDTH.min - width) / 2) * pixelsPerBoxPixel;
+    const pad = Math.ceil(radius);
+    const padded = padPlane(ink, pad);
+    const toInk = chamferDistance(padded, (v) => v > 0);
+    const grown = { ...padded, data: binary(padded.data.length, (i) => toInk[i]! - 0.5 <= radius) };
+    return withBox(grown, { x0: box.x0, y0: box.y0, x1: box.x1 + 2 * pad, y1: box.y1 + 2 * pad })!;
+  }
+  return { ink, box };
+}
+
+/** `ink` with `pad` blank pixels added on every side. */
+function padPlane(ink: Plane<Float32Array>, pad: number): Plane<Float32Array> {
+  const width = ink.width + 2 * pad;
+  const height = ink.height + 2 * pad;
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < ink.height; y++) data.set(ink.data.subarray(y * ink.width, (y + 1) * ink.width), (y + pad) * width + pad);
+  return { width, height, data };
+}
+
+/** `ink` with the box around its ink, searched within `within`; null when no ink is left. */
+function withBox(ink: Plane<Float32Array>, within: Box): { ink: Plane<Float32Array>; box: Box } | null {
+  const box = { x0: within.x1, y0: within.y1, x1: within.x0, y1: within.y0 };
+  for (let y = within.y0; y <= within.y1; y++) {
+    for (let x = within.x0; x <= within.x1; x++) {
+      if (!(ink.data[y * ink.width + x]! > 0)) continue;
+      box.x0 = Math.min(box.x0, x);
+      box.y0 = Math.min(box.y0, y);
+      box.x1 = Math.max(box.x1, x);
+      box.y1 = Math.max(box.y1, y);
+    }
+  }
+  return box.x1 < box.x0 ? null : { ink, box };
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { subtractBackground } from '../../src/preprocess/background.js';
+import { noise } from './drawing.js';
+
+const W = 120;
+const H = 90;
+const at = (levels: Uint8Array, x: number, y: number) => levels[y * W + x]!;
+
+/** Ink-bright picture: a steep lighting ramp (20 -> 110 across), plus ink of +120 where `ink` says. */
+function lit(ink: (x: number, y: number) => boolean, sigma = 0): Uint8Array {
+  const n = noise(W * H, sigma);
+  return Uint8Array.from({ length: W * H }, (_, i) => {
+    const x = i % W;
+    const y = Math.floor(i / W);
+    return Math.max(0, Math.min(255, Math.round(20 + (90 * x) / W + (ink(x, y) ? 120 : 0) + n[i]!)));
+  });
+}
+
+describe('subtractBackground', () => {
+  it('flattens a lighting ramp and keeps the stroke at its contrast', () => {
+    const stroke = (x: number) => x >= 60 && x < 64;
+    const { levels } = subtractBackground({ width: W, height: H, data: lit(stroke) });
+    expect(at(levels, 5, 10)).toBeLessThanOrEqual(8);
+    expect(at(levels, 110, 80)).toBeLessThanOrEqual(8);
+    expect(at(levels, 61, 40)).toBeGreaterThan(105);
+  });
+
+  it('still finds the paper under a blot that covers most of a cell', () => {
+    const blot = (x: number, y: number) => x >= 30 && x < 55 && y >= 30 && y < 55;
+    const { levels } = subtractBackground({ width: W, height: H, data: lit(blot) });
+    expect(at(levels, 42, 42)).toBeGreaterThan(105);
+  });
+
+  it('measures the paper noise as its standard deviation', () => {
+    const { noise: sigma } = subtractBackground({ width: W, height: H, data: lit(() => false, 6) });
+    expect(sigma).toBeGreaterThan(4.5);
+    expect(sigma).toBeLessThan(7.5);
+  });
+
+  it('counts every level in its histogram', () => {
+    const r = subtractBackground({ width: W, height: H, data: lit(() => false) });
+    expect(r.histogram.reduce((a, b) => a + b, 0)).toBe(W * H);
+  });
+});

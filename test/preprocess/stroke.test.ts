@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { MNIST_STROKE_WIDTH, chamferDistance, normaliseStrokeWidth, strokeWidth } from '../../src/preprocess/stroke.js';
+import { strokes } from './drawing.js';
+
+/** A binary '7' on a side x side grid, strokes `width` pixels wide. */
+function seven(side: number, width: number) {
+  const m = side * 0.1;
+  const ink = strokes(
+    side,
+    side,
+    [
+      [m, m, side - m, m],
+      [side - m, m, side / 2, side - m],
+    ],
+    width / 2 - 0.5,
+  );
+  return { width: side, height: side, data: Float32Array.from(ink, (v) => (v >= 128 ? 1 : 0)) };
+}
+
+function boxOf(ink: { width: number; data: Float32Array }) {
+  const box = { x0: Infinity, y0: Infinity, x1: -1, y1: -1 };
+  ink.data.forEach((v, i) => {
+    if (!v) return;
+    const x = i % ink.width;
+    const y = Math.floor(i / ink.width);
+    box.x0 = Math.min(box.x0, x);
+    box.y0 = Math.min(box.y0, y);
+    box.x1 = Math.max(box.x1, x);
+    box.y1 = Math.max(box.y1, y);
+  });
+  return box;
+}
+
+/** stroke width in pixels of the 20-pixel box */
+const boxWidth = (r: ReturnType<typeof normaliseStrokeWidth>) =>
+  (strokeWidth(r.ink) * 20) / (Math.max(r.box.x1 - r.box.x0, r.box.y1 - r.box.y0) + 1);
+
+describe('strokeWidth', () => {
+  it('measures a long bar as its width', () => {
+    const bar = {
+      width: 100,
+      height: 10,
+      data: Float32Array.from({ length: 1000 }, (_, i) => (Math.floor(i / 100) >= 3 && Math.floor(i / 100) < 7 ? 1 : 0)),
+    };
+    expect(strokeWidth(bar)).toBeCloseTo(4, 0);
+  });
+});
+
+describe('chamferDistance', () => {
+  it('is 0 on the seed and counts pixels away from it', () => {
+    const line = { width: 5, height: 1, data: Float32Array.of(1, 0, 0, 0, 0) };
+    expect(Array.from(chamferDistance(line, (v) => v > 0))).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('normaliseStrokeWidth', () => {
+  it("thins a fat brush down to the top of MNIST's band", () => {
+    const fat = seven(100, 24);
+    const out = normaliseStrokeWidth(fat, boxOf(fat));
+    expect(boxWidth({ ink: fat, box: boxOf(fat) })).toBeGreaterThan(MNIST_STROKE_WIDTH.max + 0.5);
+    expect(boxWidth(out)).toBeGreaterThan(MNIST_STROKE_WIDTH.max - 0.5);
+    expect(boxWidth(out)).toBeLessThan(MNIST_STROKE_WIDTH.max + 0.5);
+  });
+
+  it('thickens a hairline up to the bottom of the band, growing its box', () => {
+    const thin = seven(200, 2);
+    const out = normaliseStrokeWidth(thin, boxOf(thin));
+    expect(boxWidth(out)).toBeGreaterThan(MNIST_STROKE_WIDTH.min - 0.5);
+    expect(boxWidth(out)).toBeLessThan(MNIST_STROKE_WIDTH.min + 0.5);
+    expect(out.box.x1 - out.box.x0).toBeGreaterThan(boxOf(thin).x1 - boxOf(thin).x0);
+  });
+
+  it('leaves an MNIST-like pen alone', () => {
+    const usual = seven(100, 11);
+    const box = boxOf(usual);
+    expect(normaliseStrokeWidth(usual, box)).toEqual({ ink: usual, box });
+  });
+});
