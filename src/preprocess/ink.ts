@@ -7,11 +7,14 @@
  * (components.ts) and the crop is binarised as MNIST's digits were (coverage.ts).
  *
  * "No digit" (a blank canvas, plain paper, a photo of blank paper under uneven light) is any of:
- * - the ink class is not clearly darker or lighter than the paper: the mean levels of Otsu's two
- *   classes differ by less than MIN_INK_CONTRAST, or by less than NOISE_MULTIPLE times the
- *   paper's own noise (on blank paper Otsu can only split the noise, at a couple of sigmas);
+ * - the ink does not stand out: the mean levels of the two sides of the ink/paper split differ
+ *   by less than MIN_INK_CONTRAST, or by less than NOISE_MULTIPLE times the paper's own noise
+ *   (on blank paper the split can only cut the noise's tail, which lies 3 to 4 sigmas above
+ *   the rest);
  * - what is left after erasing specks spans less than MIN_INK_EXTENT of the picture's longer
  *   side (a single fleck of dust on a sheet).
+ * The corpus (bench/corpus) sets the numbers: its blank photos reach a contrast of about 30,
+ * its faintest digits about 50, most of them over 70; see docs/PREPROCESSING.md.
  */
 import { flattenOnWhite, hasTransparentBackground } from './alpha.js';
 import { subtractBackground, type Residual } from './background.js';
@@ -22,9 +25,10 @@ import type { Box, Plane } from './plane.js';
 import { hasLightBackground, inkBright } from './polarity.js';
 import { splitInk } from './threshold.js';
 
-/** levels out of 255 between Otsu's paper and ink class means */
+/** levels out of 255 between the ink and the paper means */
 export const MIN_INK_CONTRAST = 40;
-export const NOISE_MULTIPLE = 4;
+/** the same contrast, in standard deviations of the paper's noise */
+export const NOISE_MULTIPLE = 5;
 /** share of the picture's longer side */
 export const MIN_INK_EXTENT = 0.04;
 
@@ -50,7 +54,7 @@ export interface InkFound {
 
 /** What the no-digit verdict was based on, in levels out of 255. */
 export interface InkEvidence {
-  /** difference of Otsu's ink and paper class means */
+  /** difference of the mean ink and paper levels either side of the split (threshold.ts) */
   readonly contrast: number;
   /** the paper's noise (standard deviation); 0 for a transparent background */
   readonly noise: number;

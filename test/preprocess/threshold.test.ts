@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { histogram, quantile } from '../../src/preprocess/histogram.js';
 import { NOISE_FLOOR, otsuThreshold, splitInk } from '../../src/preprocess/threshold.js';
 
-const levels = (...runs: [level: number, count: number][]) => histogram(Uint8Array.from(runs.flatMap(([v, n]) => Array<number>(n).fill(v))));
+const levels = (...runs: [level: number, count: number][]) =>
+  histogram(Uint8Array.from(runs.flatMap(([v, n]) => Array<number>(n).fill(v))));
 
 describe('quantile', () => {
   it('reads the level below which the share of the pixels lies', () => {
@@ -32,11 +33,13 @@ describe('splitInk', () => {
   });
 
   it('keeps a small digit on grainy paper: the threshold does not sink into the noise', () => {
-    // 98.6% paper spread over 0..40 (noise sigma 8), 1.4% ink at 120
-    const grainy = levels([0, 3000], [8, 2500], [16, 1500], [24, 700], [32, 250], [40, 50], [120, 110]);
-    expect(otsuThreshold(grainy)).toBeLessThan(40);
-    const split = splitInk(grainy, 8);
-    expect(split.threshold).toBe(NOISE_FLOOR * 8);
-    expect(split.inkMean).toBeGreaterThan(100);
+    // paper with a long grainy tail (exponential, mean and sigma 10 levels), 0.9% ink around 100
+    const grainy = new Uint32Array(256);
+    for (let v = 0; v <= 80; v++) grainy[v] = Math.round(4000 * Math.exp(-v / 10));
+    for (let v = 90; v < 110; v++) grainy[v] = 20;
+    expect(otsuThreshold(grainy)).toBeLessThan(30);
+    const split = splitInk(grainy, 10);
+    expect(split.threshold).toBe(NOISE_FLOOR * 10);
+    expect(split.inkMean - split.paperMean).toBeGreaterThan(55);
   });
 });
