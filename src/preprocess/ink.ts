@@ -28,7 +28,7 @@ import { splitInk } from './threshold.js';
 /** levels out of 255 between the ink and the paper means */
 export const MIN_INK_CONTRAST = 40;
 /** the same contrast, in standard deviations of the paper's noise */
-export const NOISE_MULTIPLE = 5;
+export const NOISE_MULTIPLE = 4;
 /** share of the picture's longer side */
 export const MIN_INK_EXTENT = 0.04;
 
