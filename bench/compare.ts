@@ -4,7 +4,7 @@
  * one server at a time. Prints requests/s (and images/s for batches), p50 and p99 for every
  * configuration, then ours (best) / peer (best) per scenario.
  *
- *   npm run bench:compare -- [--seconds 10] [--connections 1,16,64] [--peer-configs all]
+ *   npm run bench:compare -- [--seconds 10] [--connections 1,16,64] [--peer-configs all] [--scenarios png,jpeg,batch] [--sides ours,peer]
  *
  * Needs: wrk, and the peer's Debian packages (see ../shared/bench-peer/README.md).
  */
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '1,16,64' },
     'peer-configs': { type: 'string', default: 'best' },
     scenarios: { type: 'string', default: 'png,jpeg,batch' },
+    sides: { type: 'string', default: 'ours,peer' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -163,7 +164,7 @@ const SERVERS: Server[] = [
   ours(2),
   ours(1),
   ...(values['peer-configs'] === 'all' ? [peer(1), peer(1, '1'), peer(2), peer(2, '1')] : [peer(2), peer(2, '1')]),
-];
+].filter((s) => values.sides.split(',').includes(s.side));
 
 async function waitReady(url: string): Promise<void> {
   for (const until = Date.now() + 60_000; Date.now() < until;) {
@@ -213,7 +214,7 @@ async function main(): Promise<void> {
   console.log('\nours (best configuration) / peer (best configuration), measured in this run:');
   console.log('| scenario | c | ours best | img/s | p99 ms | peer best | img/s | p99 ms | ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const s of list) {
+  for (const s of values.sides.includes('peer') ? list : []) {
     for (const c of CONNECTIONS) {
       const best = (side: string) =>
         results.filter((x) => x.side === side && x.scenario === s.name && x.c === c).sort((a, b) => b.imagesPerSec - a.imagesPerSec)[0]!;
