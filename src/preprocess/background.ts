@@ -1,10 +1,12 @@
 /**
  * Subtract the paper, so uneven lighting (a gradient, a vignette, the phone's shadow) and the
  * paper's tint do not pass for ink. Lighting varies slowly and strokes are thin: in a coarse
- * cell of the ink-bright picture, a low quantile is the paper even where ink covers most of
- * the cell, and a 3x3 median over the grid of cells replaces the odd cell a blot of ink did
- * fill while keeping linear gradients exact. The grid is interpolated bilinearly between cell
- * centres. Cost: one pass to fill the cell histograms, one to interpolate and subtract, O(pixels).
+ * cell, a quantile on the paper's side (the 25% quantile of the ink-bright picture) is the
+ * paper even where ink covers most of the cell, and a 3x3 median over the grid of cells
+ * replaces the odd cell a blot of ink did fill while keeping linear gradients exact. The grid
+ * is interpolated bilinearly between cell centres. The result is ink strength, bright ink on
+ * dark whichever side the ink was on. Cost: one pass to fill the cell histograms, one to
+ * interpolate and subtract, O(pixels).
  */
 import type { Plane } from './plane.js';
 import { quantile } from './histogram.js';
@@ -32,18 +34,19 @@ export interface Residual {
   readonly noise: number;
 }
 
-/** `ink` (bright ink on a dark ground) minus its background, clamped at 0. */
-export function subtractBackground(ink: Plane): Residual {
-  const { width: w, height: h, data } = ink;
+/** How far each pixel of `img` is from the paper, towards the ink's side (darker when `darkInk`), clamped at 0. */
+export function subtractBackground(img: Plane, darkInk: boolean): Residual {
+  const { width: w, height: h, data } = img;
   const cell = Math.max(MIN_BACKGROUND_CELL, Math.ceil(Math.max(w, h) / BACKGROUND_GRID_CELLS));
   const gw = Math.ceil(w / cell);
   const gh = Math.ceil(h / cell);
-  const grid = median3x3(cellQuantiles(ink, cell, gw, gh), gw, gh);
+  // the paper is on the other side of the ink: the upper quantile when the ink is dark
+  const grid = median3x3(cellQuantiles(img, darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, gw, gh), gw, gh);
+  const sign = darkInk ? -1 : 1;
   const xs = axisWeights(w, cell, gw);
   const ys = axisWeights(h, cell, gh);
   const levels = new Uint8Array(w * h);
-  const histogram = new Uint32Array(256);
-  // signed residual -255..255 at bin v + 255, for the noise estimate
+  // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
   const signed = new Uint32Array(511);
   // the background along the current row, at each cell column's centre
   const row = new Float32Array(gw);
@@ -55,18 +58,19 @@ export function subtractBackground(ink: Plane): Residual {
     for (let x = 0, p = y * w; x < w; x++, p++) {
       const c0 = xs.index[x]!;
       const c1 = gw > 1 ? c0 + 1 : c0;
-      const d = Math.round(data[p]! - (row[c0]! + xs.weight[x]! * (row[c1]! - row[c0]!)));
-      signed[d + 255]!++;
-      const level = d > 0 ? d : 0;
-      levels[p] = level;
-      histogram[level]!++;
+      // d + 255 is in 0..510: flooring d + 255.5 rounds d to the nearest level
+      const bin = (sign * (data[p]! - (row[c0]! + xs.weight[x]! * (row[c1]! - row[c0]!))) + 255.5) | 0;
+      signed[bin]!++;
+      levels[p] = bin > 255 ? bin - 255 : 0;
     }
   }
   const noise = (quantile(signed, 0.25) - quantile(signed, 0.05)) / NORMAL_5_TO_25;
+  const histogram = signed.slice(255);
+  for (let bin = 0; bin < 255; bin++) histogram[0]! += signed[bin]!;
   return { levels, histogram, noise };
 }
 
-function cellQuantiles(img: Plane, cell: number, gw: number, gh: number): Float32Array {
+function cellQuantiles(img: Plane, q: number, cell: number, gw: number, gh: number): Float32Array {
   const { width: w, height: h, data } = img;
   const grid = new Float32Array(gw * gh);
   const hist = new Uint32Array(256);
@@ -78,7 +82,7 @@ function cellQuantiles(img: Plane, cell: number, gw: number, gh: number): Float3
       for (let y = gy * cell; y < y1; y++) {
         for (let x = gx * cell; x < x1; x++) hist[data[y * w + x]!]!++;
       }
-      grid[gy * gw + gx] = quantile(hist, BACKGROUND_QUANTILE, (x1 - gx * cell) * (y1 - gy * cell));
+      grid[gy * gw + gx] = quantile(hist, q, (x1 - gx * cell) * (y1 - gy * cell));
     }
   }
   return grid;

@@ -1,4 +1,8 @@
-/** Interleaved 8-bit pixels -> grey levels and alpha, as the ink finder wants them. */
+/**
+ * Interleaved 8-bit pixels -> grey levels and alpha, as the ink finder wants them, optionally
+ * shrunk by a whole factor on the way (each output pixel the mean of a factor x factor block):
+ * one pass over the decoded bytes whatever the factor.
+ */
 import type { GreyImage } from './ink.js';
 
 /**
@@ -9,15 +13,33 @@ const LUMA_R = 19595;
 const LUMA_G = 38470;
 const LUMA_B = 7471;
 
-/** 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA) interleaved channels. */
-export function splitChannels(data: Uint8Array, width: number, height: number, channels: number): GreyImage {
-  const n = width * height;
-  const grey = new Uint8Array(n);
+/** 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA) interleaved channels; `factor` 1 keeps the size. */
+export function splitChannels(data: Uint8Array, width: number, height: number, channels: number, factor = 1): GreyImage {
+  const w = Math.ceil(width / factor);
+  const h = Math.ceil(height / factor);
   const hasAlpha = channels === 2 || channels === 4;
-  const alpha = hasAlpha ? new Uint8Array(n) : null;
-  for (let i = 0, p = 0; i < n; i++, p += channels) {
-    grey[i] = channels >= 3 ? (LUMA_R * data[p]! + LUMA_G * data[p + 1]! + LUMA_B * data[p + 2]! + 32768) >>> 16 : data[p]!;
-    if (alpha) alpha[i] = data[p + channels - 1]!;
+  const greySum = new Uint32Array(w * h);
+  const alphaSum = hasAlpha ? new Uint32Array(w * h) : null;
+  const column = Int32Array.from({ length: width }, (_, x) => Math.floor(x / factor));
+  for (let y = 0, p = 0; y < height; y++) {
+    const row = Math.floor(y / factor) * w;
+    for (let x = 0; x < width; x++, p += channels) {
+      const o = row + column[x]!;
+      greySum[o]! += channels >= 3 ? (LUMA_R * data[p]! + LUMA_G * data[p + 1]! + LUMA_B * data[p + 2]! + 32768) >>> 16 : data[p]!;
+      if (alphaSum) alphaSum[o]! += data[p + channels - 1]!;
+    }
   }
-  return { width, height, grey, alpha };
+  // blocks on the right and bottom edges may be cut short
+  const count = (x: number, y: number) =>
+    (Math.min(width, (x + 1) * factor) - x * factor) * (Math.min(height, (y + 1) * factor) - y * factor);
+  const grey = new Uint8Array(w * h);
+  const alpha = alphaSum ? new Uint8Array(w * h) : null;
+  for (let y = 0, o = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, o++) {
+      const n = factor === 1 ? 1 : count(x, y);
+      grey[o] = Math.round(greySum[o]! / n);
+      if (alpha) alpha[o] = Math.round(alphaSum![o]! / n);
+    }
+  }
+  return { width: w, height: h, grey, alpha };
 }

@@ -1,8 +1,8 @@
 /**
  * Ink levels -> how much of each pixel the ink covers, the way MNIST got its grey levels: the
  * NIST digits were black and white, and their grey edges come from averaging areas when they
- * were shrunk into the 20x20 box. So the crop is binarised at Otsu's threshold here and
- * fit.ts averages areas. A crop that is already small (a 28x28 scan) is first enlarged
+ * were shrunk into the 20x20 box. So the crop is binarised at the ink/paper threshold
+ * (threshold.ts) here, and fit.ts averages areas. A crop that is already small (a 28x28 scan) is first enlarged
  * bilinearly until its longer side reaches SUPERSAMPLE_SIDE, then binarised: a grey edge pixel
  * becomes partly covered instead of all or nothing, so its anti-aliasing survives.
  * (Measured on the corpus: thresholding beats keeping the levels' own soft ramp by about a
@@ -21,6 +21,25 @@ export interface Coverage {
   readonly box: Box | null;
 }
 
+/**
+ * Bilinear taps of `s` samples per source pixel over source indices lo..hi: for each sample,
+ * the two source pixels either side of its centre (clamped to lo..hi) and the second one's weight.
+ */
+function sampleTaps(lo: number, hi: number, s: number): { a: Int32Array; b: Int32Array; f: Float32Array } {
+  const n = (hi - lo + 1) * s;
+  const a = new Int32Array(n);
+  const b = new Int32Array(n);
+  const f = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const at = lo + (k + 0.5) / s - 0.5;
+    const left = Math.floor(at);
+    a[k] = Math.min(hi, Math.max(lo, left));
+    b[k] = Math.min(hi, Math.max(lo, left + 1));
+    f[k] = at - left;
+  }
+  return { a, b, f };
+}
+
 /** The `box` region of `levels`, binarised above `threshold` (on a finer grid if small). */
 export function inkCoverage(levels: Plane, box: Box, threshold: number): Coverage {
   const s = Math.max(1, Math.ceil(SUPERSAMPLE_SIDE / (Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1)));
@@ -32,26 +51,27 @@ export function inkCoverage(levels: Plane, box: Box, threshold: number): Coverag
   const y1 = Math.min(levels.height - 1, box.y1 + m);
   const width = (x1 - x0 + 1) * s;
   const height = (y1 - y0 + 1) * s;
-  const at = (x: number, y: number) => levels.data[Math.min(y1, Math.max(y0, y)) * levels.width + Math.min(x1, Math.max(x0, x))]!;
+  const xs = sampleTaps(x0, x1, s);
+  const ys = sampleTaps(y0, y1, s);
+  const src = levels.data;
   const data = new Float32Array(width * height);
   const found = { x0: width, y0: height, x1: -1, y1: -1 };
   for (let y = 0; y < height; y++) {
-    // sample centres in source pixel coordinates
-    const sy = y0 + (y + 0.5) / s - 0.5;
-    const iy = Math.floor(sy);
-    const fy = sy - iy;
+    const r0 = ys.a[y]! * levels.width;
+    const r1 = ys.b[y]! * levels.width;
+    const fy = ys.f[y]!;
     for (let x = 0; x < width; x++) {
-      const sx = x0 + (x + 0.5) / s - 0.5;
-      const ix = Math.floor(sx);
-      const fx = sx - ix;
-      const top = at(ix, iy) + fx * (at(ix + 1, iy) - at(ix, iy));
-      const bottom = at(ix, iy + 1) + fx * (at(ix + 1, iy + 1) - at(ix, iy + 1));
+      const a = xs.a[x]!;
+      const b = xs.b[x]!;
+      const fx = xs.f[x]!;
+      const top = src[r0 + a]! + fx * (src[r0 + b]! - src[r0 + a]!);
+      const bottom = src[r1 + a]! + fx * (src[r1 + b]! - src[r1 + a]!);
       if (top + fy * (bottom - top) <= threshold) continue;
       data[y * width + x] = 1;
-      found.x0 = Math.min(found.x0, x);
-      found.y0 = Math.min(found.y0, y);
-      found.x1 = Math.max(found.x1, x);
-      found.y1 = Math.max(found.y1, y);
+      if (x < found.x0) found.x0 = x;
+      if (x > found.x1) found.x1 = x;
+      if (y < found.y0) found.y0 = y;
+      if (y > found.y1) found.y1 = y;
     }
   }
   return { ink: { width, height, data }, box: found.x1 < 0 ? null : found };

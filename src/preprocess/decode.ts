@@ -72,15 +72,22 @@ export async function plainTensor(bytes: Uint8Array, limits: DecodeLimits): Prom
 }
 
 /**
- * Longest side, in pixels, of the picture the normalisation works on. A digit ends up 20 pixels
- * tall, so a few hundred pixels keep every stroke while bounding the JavaScript steps; 320 lets
- * a 280x280 canvas through untouched.
+ * Longest side, in pixels, libvips shrinks a picture to (a JPEG mostly for free, on load); 320
+ * lets a 280x280 canvas through without a resampling pass.
  */
 export const WORKING_SIDE = 320;
+/**
+ * Longest side the JavaScript steps work at, at most: larger pictures are averaged down by a
+ * whole factor in the pass that reads the decoded bytes (a 280x280 canvas by 2, to 140x140).
+ * A digit ends up 20 pixels tall; a digit filling half of 160 pixels still has 4 source
+ * pixels per output pixel, and four times fewer pixels make every step four times cheaper.
+ */
+export const ANALYSIS_SIDE = 160;
 
 /**
  * The one decode of the normalising pipeline: first frame, EXIF orientation applied, shrunk to
- * fit WORKING_SIDE (never enlarged), as 8-bit sRGB with alpha when the file has it; libvips
+ * fit WORKING_SIDE (never enlarged), as 8-bit sRGB with alpha when the file has it, then grey
+ * and alpha at most ANALYSIS_SIDE pixels long; libvips
  * converts CMYK, 16-bit, grey and palette images on the way. Grey levels are computed here
  * rather than by libvips: its greyscale conversion goes through linear light, costs several
  * times the decode itself, and in raw output drops the alpha channel the canvas case needs.
@@ -93,7 +100,8 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return splitChannels(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
+    const factor = Math.ceil(Math.max(info.width, info.height) / ANALYSIS_SIDE);
+    return splitChannels(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels, factor);
   } catch (err) {
     throw decodeProblem(err, format);
   }

@@ -6,7 +6,6 @@
  * the paper by far less than ink does.
  */
 import { quantile } from './histogram.js';
-import type { Plane } from './plane.js';
 
 /** share of the pixels read at each end: the ink of any legible digit covers more than this */
 export const POLARITY_TAIL = 0.001;
@@ -15,12 +14,4 @@ export const POLARITY_TAIL = 0.001;
 export function hasLightBackground(hist: Uint32Array): boolean {
   const median = quantile(hist, 0.5);
   return median - quantile(hist, POLARITY_TAIL) > quantile(hist, 1 - POLARITY_TAIL) - median;
-}
-
-/** The picture with bright ink on a dark ground, as the model wants it: inverted when the paper is light. */
-export function inkBright(img: Plane, lightBackground: boolean): Plane {
-  if (!lightBackground) return img;
-  const data = new Uint8Array(img.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = 255 - img.data[i]!;
-  return { ...img, data };
 }

@@ -19,7 +19,7 @@ function lit(ink: (x: number, y: number) => boolean, sigma = 0): Uint8Array {
 describe('subtractBackground', () => {
   it('flattens a lighting ramp and keeps the stroke at its contrast', () => {
     const stroke = (x: number) => x >= 60 && x < 64;
-    const { levels } = subtractBackground({ width: W, height: H, data: lit(stroke) });
+    const { levels } = subtractBackground({ width: W, height: H, data: lit(stroke) }, false);
     expect(at(levels, 5, 10)).toBeLessThanOrEqual(8);
     expect(at(levels, 110, 80)).toBeLessThanOrEqual(8);
     expect(at(levels, 61, 40)).toBeGreaterThan(105);
@@ -27,18 +27,30 @@ describe('subtractBackground', () => {
 
   it('still finds the paper under a blot that covers most of a cell', () => {
     const blot = (x: number, y: number) => x >= 30 && x < 55 && y >= 30 && y < 55;
-    const { levels } = subtractBackground({ width: W, height: H, data: lit(blot) });
+    const { levels } = subtractBackground({ width: W, height: H, data: lit(blot) }, false);
     expect(at(levels, 42, 42)).toBeGreaterThan(105);
   });
 
   it('measures the paper noise as its standard deviation', () => {
-    const { noise: sigma } = subtractBackground({ width: W, height: H, data: lit(() => false, 6) });
+    const { noise: sigma } = subtractBackground({ width: W, height: H, data: lit(() => false, 6) }, false);
     expect(sigma).toBeGreaterThan(4.5);
     expect(sigma).toBeLessThan(7.5);
   });
 
+  it('reads dark ink on light paper as the same ink strength as its negative', () => {
+    const stroke = (x: number) => x >= 60 && x < 64;
+    const bright = lit(stroke, 4);
+    const dark = bright.map((v) => 255 - v);
+    const a = subtractBackground({ width: W, height: H, data: bright }, false);
+    const b = subtractBackground({ width: W, height: H, data: dark }, true);
+    let worst = 0;
+    for (let i = 0; i < W * H; i++) worst = Math.max(worst, Math.abs(a.levels[i]! - b.levels[i]!));
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(b.noise).toBeCloseTo(a.noise, 0);
+  });
+
   it('counts every level in its histogram', () => {
-    const r = subtractBackground({ width: W, height: H, data: lit(() => false) });
+    const r = subtractBackground({ width: W, height: H, data: lit(() => false) }, false);
     expect(r.histogram.reduce((a, b) => a + b, 0)).toBe(W * H);
   });
 });

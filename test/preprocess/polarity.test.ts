@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { histogram } from '../../src/preprocess/histogram.js';
-import { hasLightBackground, inkBright } from '../../src/preprocess/polarity.js';
+import { hasLightBackground } from '../../src/preprocess/polarity.js';
 
 /** 100x100 paper with a 10x10 block of ink in the middle, plus whatever `paint` adds. */
 function sheet(paper: number, ink: number, paint: (x: number, y: number) => number = () => 0): Uint8Array {
@@ -28,13 +28,5 @@ describe('hasLightBackground', () => {
 
   it('is not fooled by a gradient on a dark board with chalk', () => {
     expect(hasLightBackground(histogram(sheet(40, 230, (x) => x / 2)))).toBe(false);
-  });
-});
-
-describe('inkBright', () => {
-  it('inverts a light picture and leaves a dark one alone', () => {
-    const img = { width: 2, height: 1, data: Uint8Array.of(0, 200) };
-    expect(Array.from(inkBright(img, true).data)).toEqual([255, 55]);
-    expect(inkBright(img, false)).toBe(img);
   });
 });

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { SUPERSAMPLE_SIDE, inkCoverage } from '../../src/preprocess/coverage.js';
+
+/** width x height levels from f(x, y) */
+const plane = (width: number, height: number, f: (x: number, y: number) => number) => ({
+  width,
+  height,
+  data: Uint8Array.from({ length: width * height }, (_, i) => f(i % width, Math.floor(i / width))),
+});
+
+describe('inkCoverage', () => {
+  it('binarises a large crop as it is, at the threshold', () => {
+    const levels = plane(120, 100, (x, y) => (x >= 10 && x < 110 && y >= 20 && y < 90 ? 200 : 30));
+    const { ink, box } = inkCoverage(levels, { x0: 10, y0: 20, x1: 109, y1: 89 }, 100);
+    expect([ink.width, ink.height]).toEqual([100, 70]);
+    expect(box).toEqual({ x0: 0, y0: 0, x1: 99, y1: 69 });
+    expect(ink.data.every((v) => v === 1)).toBe(true);
+  });
+
+  it('keeps a grey edge pixel of a small crop as partly covered', () => {
+    // 20x20: ink on the left, a half-grey column 10, paper on the right
+    const levels = plane(20, 20, (x) => (x < 10 ? 255 : x === 10 ? 128 : 0));
+    const { ink } = inkCoverage(levels, { x0: 0, y0: 0, x1: 10, y1: 19 }, 100);
+    const s = Math.ceil(SUPERSAMPLE_SIDE / 20);
+    // the samples inside source column 10 (the crop starts at column 0: no room for a margin)
+    const edge = Array.from({ length: s }, (_, k) => ink.data[10 * s + k]!);
+    expect(edge).toContain(1);
+    expect(edge).toContain(0);
+  });
+
+  it('reports no box when a faint lone pixel vanishes between the samples', () => {
+    // just above the threshold, so the samples around its centre, mixed with the paper around it, fall below
+    const levels = plane(9, 9, (x, y) => (x === 4 && y === 4 ? 101 : 0));
+    expect(inkCoverage(levels, { x0: 4, y0: 4, x1: 4, y1: 4 }, 100).box).toBeNull();
+  });
+});
