@@ -8,7 +8,7 @@ import { HttpProblem } from '../http/problem.js';
 import { predictBatch, type ClassPrediction } from '../model/predict.js';
 import type { LoadedModel } from '../model/weights/types.js';
 import { tensorToPngDataUrl, type DecodeLimits } from '../preprocess/decode.js';
-import { preprocessImage, type PreprocessMode, type Preprocessed } from '../preprocess/index.js';
+import { preprocessSmallImage, preprocessWithSharp, type PreprocessMode, type Preprocessed } from '../preprocess/index.js';
 import { stackRows } from '../preprocess/tensor.js';
 import { QueueFullError, type Limiter } from './limiter.js';
 
@@ -39,9 +39,12 @@ export class Predictor {
     const images = items.filter(
       (item): item is Extract<InputItem, { kind: 'image' }> => !(item instanceof HttpProblem) && item.kind === 'image',
     );
-    let decoded: Promise<Preprocessed>[];
+    const options = { mode, limits: this.limits };
+    // small plain PNGs are read on this thread at once; only the rest queue for sharp's threads
+    const quick = images.map((item) => preprocessSmallImage(item.bytes, options));
+    let slow: Promise<Preprocessed>[];
     try {
-      decoded = this.decodeSlots.runAll(images.map((item) => () => preprocessImage(item.bytes, { mode, limits: this.limits })));
+      slow = this.decodeSlots.runAll(images.filter((_, i) => !quick[i]).map((item) => () => preprocessWithSharp(item.bytes, options)));
     } catch (err) {
       if (err instanceof QueueFullError) {
         throw new HttpProblem(
@@ -53,13 +56,14 @@ export class Predictor {
       }
       throw err;
     }
-    let next = 0;
+    let image = 0;
+    let queued = 0;
     return Promise.all(
       items.map(async (item): Promise<ModelInput | HttpProblem> => {
         if (item instanceof HttpProblem) return item;
         if (item.kind === 'pixels') return { mode: 'pixels', tensor: item.pixels };
         try {
-          const prepared = await decoded[next++]!;
+          const prepared = quick[image++] ?? (await slow[queued++]!);
           // a blank image is the problem `no_digit`, not a confident guess
           if (prepared.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
           return { mode: prepared.mode, tensor: prepared.tensor };

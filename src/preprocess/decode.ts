@@ -6,6 +6,7 @@ import { HttpProblem } from '../http/problem.js';
 import { sniffImageFormat, type ImageFormat } from './sniff.js';
 import { splitChannels } from './channels.js';
 import type { GreyImage } from './ink.js';
+import { decodeSmallPng, type RawImage } from './png.js';
 import { IMAGE_SIDE, INPUT_SIZE, pixelsToTensor } from './tensor.js';
 
 export interface DecodeLimits {
@@ -100,11 +101,35 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const factor = Math.ceil(Math.max(info.width, info.height) / ANALYSIS_SIDE);
-    return splitChannels(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels, factor);
+    const channels = info.channels as RawImage['channels'];
+    return greyImageOf({ width: info.width, height: info.height, channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) });
   } catch (err) {
     throw decodeProblem(err, format);
   }
+}
+
+/**
+ * Pictures of at most this many pixels that png.ts reads are decoded on the calling thread,
+ * without a trip to libvips' threads: a 128x128 RGBA PNG inflates and unfilters in about a
+ * tenth of a millisecond, so the event loop never waits long, while larger pictures (a
+ * 280x280 canvas) cost more to decode than the thread hop saves.
+ */
+export const SMALL_PNG_MAX_PIXELS = 128 * 128;
+
+/**
+ * The file's pixels when it is a small plain PNG that png.ts reads exactly as libvips does
+ * (within the limits: PNG allowed, not over the pixel limit); undefined sends it to sharp.
+ */
+export function decodeSmallImage(bytes: Uint8Array, limits: DecodeLimits): RawImage | undefined {
+  if (!limits.allowedFormats.has('png')) return undefined;
+  const raw = decodeSmallPng(bytes, Math.min(SMALL_PNG_MAX_PIXELS, limits.maxInputPixels));
+  // a long thin strip libvips would shrink to WORKING_SIDE: leave it to libvips
+  return raw && Math.max(raw.width, raw.height) <= WORKING_SIDE ? raw : undefined;
+}
+
+/** decodeImage's result for pixels decoded some other way (never larger than WORKING_SIDE: no resampling). */
+export function greyImageOf(raw: RawImage): GreyImage {
+  return splitChannels(raw.data, raw.width, raw.height, raw.channels, Math.ceil(Math.max(raw.width, raw.height) / ANALYSIS_SIDE));
 }
 
 /** A 784-value tensor in 0..1 as a 28x28 grayscale PNG data URL: what the model saw, for debugging. */

@@ -8,8 +8,9 @@
  * A picture without a digit is not an error here: `noDigit` says so and the caller decides.
  */
 import { z } from 'zod';
-import { decodeImage, plainPixels, type DecodeLimits } from './decode.js';
-import { findInk, type GreyImage, type InkEvidence } from './ink.js';
+import { decodeImage, decodeSmallImage, greyImageOf, plainPixels, type DecodeLimits } from './decode.js';
+import type { RawImage } from './png.js';
+import { findInk, type GreyImage, type InkEvidence, type InkFound } from './ink.js';
 import { mnistPixels } from './normalise.js';
 import { IMAGE_SIDE, pixelsToTensor } from './tensor.js';
 
@@ -32,23 +33,65 @@ export interface PreprocessOptions {
   readonly limits: DecodeLimits;
 }
 
-export async function preprocessImage(bytes: Uint8Array, options: PreprocessOptions): Promise<Preprocessed> {
-  if (options.mode === 'plain') {
-    const pixels = await plainPixels(bytes, options.limits);
-    const found = findInk({ width: IMAGE_SIDE, height: IMAGE_SIDE, grey: pixels, alpha: null });
-    return { tensor: pixelsToTensor(pixels), mode: 'plain', noDigit: found.box === null, evidence: found.evidence };
-  }
-  const image = await decodeImage(bytes, options.limits);
+/**
+ * preprocessImage for a small plain PNG, decoded on this thread (png.ts), with the same result
+ * bit for bit; undefined when the file needs sharp. Never throws: a file it cannot read is
+ * sharp's to decode or to refuse.
+ */
+export function preprocessSmallImage(bytes: Uint8Array, options: PreprocessOptions): Preprocessed | undefined {
+  const raw = decodeSmallImage(bytes, options.limits);
+  if (!raw) return undefined;
+  const plain = raw.width === IMAGE_SIDE && raw.height === IMAGE_SIDE ? neutralGrey(raw) : undefined;
+  if (options.mode === 'plain') return plain && plainResult(plain);
+  const image = greyImageOf(raw);
   const found = findInk(image);
-  const verdict = { noDigit: found.box === null, evidence: found.evidence };
-  if (options.mode === 'auto' && looksLikeMnist(image, found.fromAlpha, found.lightBackground)) {
-    // plainPixels' own decode, so the tensor is plainTensor's bit for bit whatever the file's
-    // colour type or bit depth: a second, cheap decode of a 784-pixel picture
-    return { tensor: pixelsToTensor(await plainPixels(bytes, options.limits)), mode: 'plain', ...verdict };
-  }
-  return { tensor: pixelsToTensor(mnistPixels(found)), mode: 'mnist', ...verdict };
+  if (options.mode === 'auto' && looksLikeMnist(image, found)) return plain && chosen('plain', plain, found);
+  return chosen('mnist', mnistPixels(found), found);
 }
 
-function looksLikeMnist(image: GreyImage, fromAlpha: boolean, lightBackground: boolean): boolean {
-  return image.width === IMAGE_SIDE && image.height === IMAGE_SIDE && !fromAlpha && !lightBackground;
+/** preprocessImage with every decode by sharp, in its thread pool. */
+export async function preprocessWithSharp(bytes: Uint8Array, options: PreprocessOptions): Promise<Preprocessed> {
+  if (options.mode === 'plain') return plainResult(await plainPixels(bytes, options.limits));
+  const image = await decodeImage(bytes, options.limits);
+  const found = findInk(image);
+  if (options.mode === 'auto' && looksLikeMnist(image, found)) {
+    // plainPixels' own decode, so the tensor is plainTensor's bit for bit whatever the file's
+    // colour type or bit depth: a second, cheap decode of a 784-pixel picture
+    return chosen('plain', await plainPixels(bytes, options.limits), found);
+  }
+  return chosen('mnist', mnistPixels(found), found);
+}
+
+export async function preprocessImage(bytes: Uint8Array, options: PreprocessOptions): Promise<Preprocessed> {
+  return preprocessSmallImage(bytes, options) ?? preprocessWithSharp(bytes, options);
+}
+
+/**
+ * plainPixels' levels for a 28x28 picture whose every pixel is grey (one channel, or three
+ * equal ones: the RGB PNGs many tools write for grey digits): libvips maps grey g to g exactly
+ * (tested over all 256 levels). Colour pixels go through linear light there: undefined.
+ */
+function neutralGrey(raw: RawImage): Uint8Array | undefined {
+  if (raw.channels === 1) return raw.data;
+  if (raw.channels !== 3) return undefined;
+  const grey = new Uint8Array(raw.width * raw.height);
+  for (let i = 0, p = 0; i < grey.length; i++, p += 3) {
+    const g = raw.data[p]!;
+    if (raw.data[p + 1] !== g || raw.data[p + 2] !== g) return undefined;
+    grey[i] = g;
+  }
+  return grey;
+}
+
+/** The plain pipeline's result: the no-digit verdict is read from the 28x28 picture itself. */
+function plainResult(pixels: Uint8Array): Preprocessed {
+  return chosen('plain', pixels, findInk({ width: IMAGE_SIDE, height: IMAGE_SIDE, grey: pixels, alpha: null }));
+}
+
+function chosen(mode: Preprocessed['mode'], pixels: Uint8Array, found: InkFound): Preprocessed {
+  return { tensor: pixelsToTensor(pixels), mode, noDigit: found.box === null, evidence: found.evidence };
+}
+
+function looksLikeMnist(image: GreyImage, found: InkFound): boolean {
+  return image.width === IMAGE_SIDE && image.height === IMAGE_SIDE && !found.fromAlpha && !found.lightBackground;
 }
