@@ -11,6 +11,8 @@ const run = promisify(execFile);
 
 export interface WrkResult {
   readonly requestsPerSec: number;
+  /** 2xx answers per second: a shed (503) or refused request does not count as served */
+  readonly okPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly non2xx: number;
@@ -51,12 +53,16 @@ export async function wrk(
   };
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
+  const total = /(\d+) requests in/.exec(stdout);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const requestsPerSec = rps ? Number(rps[1]) : NaN;
+  const failed = non2xx ? Number(non2xx[1]) : 0;
   return {
-    requestsPerSec: rps ? Number(rps[1]) : NaN,
+    requestsPerSec,
+    okPerSec: total && Number(total[1]) > 0 ? requestsPerSec * (1 - failed / Number(total[1])) : requestsPerSec,
     p50Ms: latency('50'),
     p99Ms: latency('99'),
-    non2xx: non2xx ? Number(non2xx[1]) : 0,
+    non2xx: failed,
     errors: errors ? errors.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
   };
 }

@@ -15,6 +15,7 @@ const LUMA_B = 7471;
 
 /** 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA) interleaved channels; `factor` 1 keeps the size. */
 export function splitChannels(data: Uint8Array, width: number, height: number, channels: number, factor = 1): GreyImage {
+  if (factor === 1) return splitFullSize(data, width, height, channels);
   const w = Math.ceil(width / factor);
   const h = Math.ceil(height / factor);
   const hasAlpha = channels === 2 || channels === 4;
@@ -36,10 +37,27 @@ export function splitChannels(data: Uint8Array, width: number, height: number, c
   const alpha = alphaSum ? new Uint8Array(w * h) : null;
   for (let y = 0, o = 0; y < h; y++) {
     for (let x = 0; x < w; x++, o++) {
-      const n = factor === 1 ? 1 : count(x, y);
+      const n = count(x, y);
       grey[o] = Math.round(greySum[o]! / n);
       if (alpha) alpha[o] = Math.round(alphaSum![o]! / n);
     }
   }
   return { width: w, height: h, grey, alpha };
+}
+
+/** The same without shrinking: one pixel in, one out, no sums (most small uploads take this path). */
+function splitFullSize(data: Uint8Array, width: number, height: number, channels: number): GreyImage {
+  const n = width * height;
+  if (channels === 1) return { width, height, grey: data, alpha: null };
+  const grey = new Uint8Array(n);
+  const alpha = channels === 2 || channels === 4 ? new Uint8Array(n) : null;
+  if (channels >= 3) {
+    for (let i = 0, p = 0; i < n; i++, p += channels) {
+      grey[i] = (LUMA_R * data[p]! + LUMA_G * data[p + 1]! + LUMA_B * data[p + 2]! + 32768) >>> 16;
+    }
+  } else {
+    for (let i = 0, p = 0; i < n; i++, p += 2) grey[i] = data[p]!;
+  }
+  if (alpha) for (let i = 0, p = channels - 1; i < n; i++, p += channels) alpha[i] = data[p]!;
+  return { width, height, grey, alpha };
 }

@@ -40,9 +40,13 @@ function sampleTaps(lo: number, hi: number, s: number): { a: Int32Array; b: Int3
   return { a, b, f };
 }
 
-/** The `box` region of `levels`, binarised above `threshold` (on a finer grid if small). */
-export function inkCoverage(levels: Plane, box: Box, threshold: number): Coverage {
-  const s = Math.max(1, Math.ceil(SUPERSAMPLE_SIDE / (Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1)));
+/** The `box` region of `levels`, binarised above `threshold`, on a grid `s` times finer (by default, enough to reach SUPERSAMPLE_SIDE). */
+export function inkCoverage(
+  levels: Plane,
+  box: Box,
+  threshold: number,
+  s = Math.max(1, Math.ceil(SUPERSAMPLE_SIDE / (Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1))),
+): Coverage {
   // one pixel of margin: interpolation can carry ink a fraction of a pixel past the box
   const m = s > 1 ? 1 : 0;
   const x0 = Math.max(0, box.x0 - m);

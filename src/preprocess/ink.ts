@@ -19,7 +19,7 @@
 import { flattenOnWhite, hasTransparentBackground } from './alpha.js';
 import { subtractBackground, type Residual } from './background.js';
 import { keepMainInk } from './components.js';
-import { inkCoverage } from './coverage.js';
+import { inkCoverage, type Coverage } from './coverage.js';
 import { histogram } from './histogram.js';
 import type { Box, Plane } from './plane.js';
 import { hasLightBackground } from './polarity.js';
@@ -41,10 +41,12 @@ export interface GreyImage {
 }
 
 export interface InkFound {
-  /** the cropped ink, binary (see coverage.ts); empty when there is no digit */
-  readonly ink: Plane<Float32Array>;
-  /** the box around the ink in `ink`; null exactly when there is no digit */
+  /** ink strength, bright on dark, specks erased (the picture's size); see croppedInk for the crop */
+  readonly levels: Plane;
+  /** the box around the ink in `levels`; null exactly when there is no digit */
   readonly box: Box | null;
+  /** the ink/paper split of `levels` (threshold.ts) */
+  readonly threshold: number;
   /** the ink came from a transparent background's alpha channel */
   readonly fromAlpha: boolean;
   /** the paper is lighter than the ink (false when the ink came from alpha) */
@@ -76,11 +78,24 @@ export function findInk(img: GreyImage): InkFound {
   }
   const split = splitInk(residual.histogram, residual.noise);
   const evidence = { contrast: split.inkMean - split.paperMean, noise: residual.noise };
-  const blank = { ink: { width: 0, height: 0, data: new Float32Array(0) }, box: null, fromAlpha, lightBackground, evidence };
-  if (evidence.contrast < Math.max(MIN_INK_CONTRAST, NOISE_MULTIPLE * evidence.noise)) return blank;
   const levels = { width, height, data: residual.levels };
+  const verdict = { levels, threshold: split.threshold, fromAlpha, lightBackground, evidence };
+  if (evidence.contrast < Math.max(MIN_INK_CONTRAST, NOISE_MULTIPLE * evidence.noise)) return { ...verdict, box: null };
   const box = keepMainInk(levels, split.threshold);
-  if (box === null || Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1 < MIN_INK_EXTENT * Math.max(width, height)) return blank;
-  const coverage = inkCoverage(levels, box, split.threshold);
-  return coverage.box === null ? blank : { ...coverage, fromAlpha, lightBackground, evidence };
+  if (box === null || Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1 < MIN_INK_EXTENT * Math.max(width, height)) {
+    return { ...verdict, box: null };
+  }
+  return { ...verdict, box };
+}
+
+/**
+ * The found ink's crop, binarised (coverage.ts): computed only for the `mnist` pipeline, the
+ * verdict alone decides `plain`. Null when there is no digit.
+ */
+export function croppedInk(found: InkFound): Coverage | null {
+  if (found.box === null) return null;
+  const covered = inkCoverage(found.levels, found.box, found.threshold);
+  // a lone faint pixel can fall between the finer grid's samples; read at its own size, it
+  // is there (the box is never empty), so a digit found is always a digit drawn
+  return covered.box ? covered : inkCoverage(found.levels, found.box, found.threshold, 1);
 }

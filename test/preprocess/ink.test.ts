@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_INK_CONTRAST, findInk } from '../../src/preprocess/ink.js';
+import { MIN_INK_CONTRAST, croppedInk, findInk } from '../../src/preprocess/ink.js';
 import { noise } from './drawing.js';
 
 const S = 60;
@@ -21,7 +21,8 @@ describe('findInk', () => {
     expect(found.lightBackground).toBe(true);
     expect(found.fromAlpha).toBe(false);
     expect(found.box).not.toBeNull();
-    expect(found.ink.height / found.ink.width).toBeGreaterThan(4);
+    const { ink } = croppedInk(found)!;
+    expect(ink.height / ink.width).toBeGreaterThan(4);
   });
 
   it('calls a stroke fainter than MIN_INK_CONTRAST no digit, and one a little stronger a digit', () => {
