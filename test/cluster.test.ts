@@ -1,20 +1,12 @@
 /** Worker processes: the real entry point with WORKERS=2, serving on one port and stopping cleanly. */
 import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { saveWeights } from '../src/model/weights/load.js';
 import { toyDigitModel } from './support/models.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from './support/ports.js';
 
 describe('WORKERS=2', () => {
   it('starts two workers on one port, answers through both, and exits 0 on SIGTERM', async () => {

@@ -9,12 +9,11 @@
  * Without --weights: the book's sample_weight.pkl and weights/digit-serve-mlp.safetensors.
  * The same seed and --n score the same digits as measure.ts (in process).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { loadMnistSplit } from '../../src/data/idx.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import { sharedPath } from '../../test/support/shared-data.js';
+import { startChildServer } from '../lib/child-server.js';
 import { correctCounts, mapLimit, originalsBatch, renderBlank, renderDigit } from './corpus.js';
 import { FAMILIES, familyNamed } from './families.js';
 import { sampleIndices } from './rng.js';
@@ -37,38 +36,9 @@ const batchSize = Number(values.batch);
 const families = values.families ? values.families.split(',').map(familyNamed) : FAMILIES;
 const weightFiles = values.weights?.split(',') ?? [sharedPath('dlfs/sample_weight.pkl'), 'weights/digit-serve-mlp.safetensors'];
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** The service as a user starts it, on `weights`; resolves once /health/ready answers 200. */
-async function startService(weights: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1', WEIGHTS: weights, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`the server on ${weights} exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error(`the server on ${weights} was not ready after 30 s`);
-}
-
 const models = await Promise.all(weightFiles.map(loadWeights));
-const services = await Promise.all(weightFiles.map(startService));
-process.on('exit', () => services.forEach((s) => s.child.kill()));
+const services = await Promise.all(weightFiles.map((weights) => startChildServer({ WORKERS: '1', WEIGHTS: weights })));
+process.on('exit', () => services.forEach((s) => s.process.kill()));
 
 const set = await loadMnistSplit(sharedPath('mnist'), 't10k');
 const indices = sampleIndices(set.count, n, seed);
@@ -117,4 +87,4 @@ for (const family of families) {
   const accuracy = family.blankOnly ? names.map(() => ' | ').join(' | ') : cells.join(' | ');
   console.log(`| ${label} | ${accuracy} | ${digitsCell} | ${flagged}/${answers * blanks} | ${identical ? 'yes' : 'NO'} |`);
 }
-services.forEach((s) => s.child.kill());
+await Promise.all(services.map((s) => s.stop()));

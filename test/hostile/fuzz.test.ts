@@ -9,6 +9,7 @@
  * Request i is generated from its own PRNG seeded with (SEED, i), so a failing request can be
  * replayed alone: FUZZ_ONLY=i (comma-separated) sends just those, FUZZ_REQUESTS=n changes the count.
  */
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toyDigitModel } from '../support/models.js';
@@ -108,17 +109,6 @@ const MUTATIONS: Record<string, (r: Rand, b: Buffer) => Buffer> = {
     return out;
   },
 };
-
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function mutate(r: Rand, b: Buffer): { bytes: Buffer; how: string } {
   const names = Object.keys(MUTATIONS);

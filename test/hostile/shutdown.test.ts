@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveWeights } from '../../src/model/weights/load.js';
 import { toyDigitModel } from '../support/models.js';
+import { freePort } from '../support/ports.js';
 import { fixture } from './support/fixtures.js';
 import { bodyJson, isAnswer, multipart, parseResponses, send, type Answer, type Failure } from './support/http.js';
 
@@ -54,17 +55,6 @@ interface Seen {
   /** a request whose upload was still going on at SIGTERM: its answer, then readiness asked on the same connection */
   slowUpload: string;
   expectedProbabilities: number[];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
