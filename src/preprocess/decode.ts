@@ -102,7 +102,12 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       .raw()
       .toBuffer({ resolveWithObject: true });
     const channels = info.channels as RawImage['channels'];
-    return greyImageOf({ width: info.width, height: info.height, channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) });
+    return greyImageOf({
+      width: info.width,
+      height: info.height,
+      channels,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    });
   } catch (err) {
     throw decodeProblem(err, format);
   }

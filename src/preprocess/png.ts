@@ -42,7 +42,7 @@ export function decodeSmallPng(bytes: Uint8Array, maxPixels: number): RawImage |
   let channels: RawImage['channels'] | undefined;
   const idat: Uint8Array[] = [];
   let ended = false;
-  for (let at = 8; at + 12 <= bytes.length && !ended; ) {
+  for (let at = 8; at + 12 <= bytes.length && !ended;) {
     const length = view.getUint32(at);
     const end = at + 12 + length;
     if (end > bytes.length) return undefined;

@@ -51,10 +51,16 @@ describe('small PNGs on the calling thread: other pictures', () => {
     const small = seven(28, 28);
     const colour = Buffer.from(Array.from(small, (v) => [v, v / 2, 0]).flat());
     const pictures = {
-      paper: await greyImage(onPaper(ink, 235, 30), 100, 100).png().toBuffer(),
+      paper: await greyImage(onPaper(ink, 235, 30), 100, 100)
+        .png()
+        .toBuffer(),
       canvas: await transparentImage(ink, 100, 100, 0).png().toBuffer(),
-      light28: await greyImage(onPaper(small, 240, 20), 28, 28).png().toBuffer(),
-      colour28: await sharp(colour, { raw: { width: 28, height: 28, channels: 3 } }).png().toBuffer(),
+      light28: await greyImage(onPaper(small, 240, 20), 28, 28)
+        .png()
+        .toBuffer(),
+      colour28: await sharp(colour, { raw: { width: 28, height: 28, channels: 3 } })
+        .png()
+        .toBuffer(),
     };
     expect(await expectSameAsSharp(pictures.paper)).toEqual(['auto', 'mnist']);
     expect(await expectSameAsSharp(pictures.canvas)).toEqual(['auto', 'mnist']);
@@ -64,7 +70,9 @@ describe('small PNGs on the calling thread: other pictures', () => {
   });
 
   it('leaves larger pictures, disallowed PNGs and pictures over the pixel limit to sharp', async () => {
-    const big = await greyImage(onPaper(seven(200, 200), 235, 30), 200, 200).png().toBuffer();
+    const big = await greyImage(onPaper(seven(200, 200), 235, 30), 200, 200)
+      .png()
+      .toBuffer();
     expect(preprocessSmallImage(big, { mode: 'auto', limits })).toBeUndefined();
     const digit = await greyImage(seven(28, 28), 28, 28).png().toBuffer();
     expect(preprocessSmallImage(digit, { mode: 'auto', limits })).toBeDefined();
