@@ -6,8 +6,9 @@
  *
  *   nice npm run bench:micro -- --seconds 1
  *
- * Options: --seconds per figure (1), spent as 5 repetitions after a warm-up as long as one of
- * them; the median is printed, because a shared machine makes single repetitions slow at random.
+ * Options: --seconds per figure (1), spent as 5 repetitions after a warm-up at least as long as
+ * one of them; the median is printed, because a shared machine makes single repetitions slow at
+ * random. A call longer than a repetition (a batch of 10,000) runs once per repetition.
  * Needs the shared data (MNIST t10k, the book's weights) and weights/digit-serve-mlp.safetensors.
  */
 import { loadavg } from 'node:os';

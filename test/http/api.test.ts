@@ -2,6 +2,8 @@
 import sharp from 'sharp';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProblemSchema } from '../../src/http/problem.js';
+import { BatchResponse, PredictResponse } from '../../src/routes/schemas.js';
 import { toyDigitModel } from '../support/models.js';
 import { startServer, type RunningServer } from '../support/server.js';
 
@@ -92,6 +94,26 @@ describe('POST /predict', () => {
     const fromJson = await api().post('/predict').send({ pixels }).expect(200);
     const fromPng = await api().post('/predict').attach('image', png, 'one.png').expect(200);
     expect(fromJson.body.probabilities).toEqual(fromPng.body.probabilities);
+  });
+});
+
+describe('answers against their schemas', () => {
+  /** parse strips unknown keys and fails on missing or mistyped ones: equal means exactly the schema */
+  const expectExactly = (schema: { parse(v: unknown): unknown }, body: unknown) => expect(schema.parse(body)).toEqual(body);
+
+  it('/predict and /predict/batch answers, with and without debug, and their problems, are exactly what the schemas say', async () => {
+    expectExactly(PredictResponse, (await api().post('/predict').attach('image', png, 'a.png').expect(200)).body);
+    expectExactly(PredictResponse, (await api().post('/predict?debug=1').attach('image', png, 'a.png').expect(200)).body);
+    expectExactly(ProblemSchema, (await api().post('/predict').attach('image', Buffer.from('x'), 'a.png').expect(400)).body);
+    for (const query of ['', '?debug=1']) {
+      const batch = await api()
+        .post(`/predict/batch${query}`)
+        .attach('images', png, 'a.png')
+        .attach('images', Buffer.from('garbage'), 'b.png')
+        .expect(200);
+      expectExactly(BatchResponse, batch.body);
+    }
+    expectExactly(ProblemSchema, (await api().post('/predict/batch').send({ inputs: [] }).expect(400)).body);
   });
 });
 
