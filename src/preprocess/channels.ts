@@ -19,27 +19,42 @@ export function splitChannels(data: Uint8Array, width: number, height: number, c
   const w = Math.ceil(width / factor);
   const h = Math.ceil(height / factor);
   const hasAlpha = channels === 2 || channels === 4;
-  const greySum = new Uint32Array(w * h);
-  const alphaSum = hasAlpha ? new Uint32Array(w * h) : null;
-  const column = Int32Array.from({ length: width }, (_, x) => Math.floor(x / factor));
-  for (let y = 0, p = 0; y < height; y++) {
-    const row = Math.floor(y / factor) * w;
-    for (let x = 0; x < width; x++, p += channels) {
-      const o = row + column[x]!;
-      greySum[o]! += channels >= 3 ? (LUMA_R * data[p]! + LUMA_G * data[p + 1]! + LUMA_B * data[p + 2]! + 32768) >>> 16 : data[p]!;
-      if (alphaSum) alphaSum[o]! += data[p + channels - 1]!;
-    }
-  }
-  // blocks on the right and bottom edges may be cut short
-  const count = (x: number, y: number) =>
-    (Math.min(width, (x + 1) * factor) - x * factor) * (Math.min(height, (y + 1) * factor) - y * factor);
   const grey = new Uint8Array(w * h);
-  const alpha = alphaSum ? new Uint8Array(w * h) : null;
-  for (let y = 0, o = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, o++) {
-      const n = count(x, y);
-      grey[o] = Math.round(greySum[o]! / n);
-      if (alpha) alpha[o] = Math.round(alphaSum![o]! / n);
+  const alpha = hasAlpha ? new Uint8Array(w * h) : null;
+  // sums of the current row of blocks, one per output column
+  const greySum = new Uint32Array(w);
+  const alphaSum = new Uint32Array(w);
+  const a = channels - 1;
+  for (let by = 0; by < h; by++) {
+    greySum.fill(0);
+    alphaSum.fill(0);
+    const y1 = Math.min(height, (by + 1) * factor);
+    for (let y = by * factor; y < y1; y++) {
+      let p = y * width * channels;
+      for (let bx = 0; bx < w; bx++) {
+        const x1 = Math.min(width, (bx + 1) * factor);
+        let g = 0;
+        if (channels >= 3) {
+          for (let x = bx * factor; x < x1; x++, p += channels) {
+            g += (LUMA_R * data[p]! + LUMA_G * data[p + 1]! + LUMA_B * data[p + 2]! + 32768) >>> 16;
+          }
+        } else {
+          for (let x = bx * factor; x < x1; x++, p += channels) g += data[p]!;
+        }
+        greySum[bx]! += g;
+        if (hasAlpha) {
+          let s = 0;
+          for (let x = bx * factor, q = p - (x1 - x) * channels + a; x < x1; x++, q += channels) s += data[q]!;
+          alphaSum[bx]! += s;
+        }
+      }
+    }
+    // blocks on the right and bottom edges may be cut short
+    const rows = y1 - by * factor;
+    for (let bx = 0, o = by * w; bx < w; bx++, o++) {
+      const n = (Math.min(width, (bx + 1) * factor) - bx * factor) * rows;
+      grey[o] = Math.round(greySum[bx]! / n);
+      if (alpha) alpha[o] = Math.round(alphaSum[bx]! / n);
     }
   }
   return { width: w, height: h, grey, alpha };

@@ -28,4 +28,35 @@ describe('splitChannels', () => {
     expect([img.width, img.height]).toEqual([2, 2]);
     expect(Array.from(img.grey)).toEqual([100, 50, 15, 7]);
   });
+
+  it('gives every block the mean of its pixels, for any channels, factor and edge', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    for (const channels of [1, 2, 3, 4]) {
+      for (const [width, height, factor] of [
+        [9, 7, 2],
+        [10, 11, 3],
+        [17, 5, 4],
+      ] as const) {
+        const data = Uint8Array.from({ length: width * height * channels }, next);
+        const full = splitChannels(data, width, height, channels);
+        const img = splitChannels(data, width, height, channels, factor);
+        const mean = (plane: Uint8Array, bx: number, by: number) => {
+          let sum = 0;
+          let n = 0;
+          for (let y = by * factor; y < Math.min(height, (by + 1) * factor); y++) {
+            for (let x = bx * factor; x < Math.min(width, (bx + 1) * factor); x++, n++) sum += plane[y * width + x]!;
+          }
+          return Math.round(sum / n);
+        };
+        for (let by = 0; by < img.height; by++) {
+          for (let bx = 0; bx < img.width; bx++) {
+            expect(img.grey[by * img.width + bx]).toBe(mean(full.grey, bx, by));
+            if (full.alpha) expect(img.alpha![by * img.width + bx]).toBe(mean(full.alpha, bx, by));
+          }
+        }
+        expect(img.alpha === null).toBe(full.alpha === null);
+      }
+    }
+  });
 });
