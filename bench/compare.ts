@@ -1,10 +1,14 @@
 /**
  * Our service against the Python peer (../shared/bench-peer: FastAPI + uvicorn + Pillow + numpy),
- * side by side in one run, on loopback: the same wrk load for each scenario and concurrency,
- * one server at a time. Prints requests/s (and images/s for batches), p50 and p99 for every
+ * side by side in one run, on loopback: the same wrk load for each scenario and concurrency.
+ * Prints requests/s (and images/s for batches), p50 and p99 for every
  * configuration, then ours (best) / peer (best) per scenario.
  *
- *   npm run bench:compare -- [--seconds 10] [--connections 1,16,64] [--peer-configs all] [--scenarios png,jpeg,batch] [--sides ours,peer]
+ *   npm run bench:compare -- [--seconds 10] [--rounds 3] [--connections 1,16,64] [--peer-configs all] [--our-workers 2,1] [--scenarios png,jpeg,batch] [--sides ours,peer]
+ *
+ * Every server runs for the whole bench; each point is measured on every server back to back
+ * and repeated `--rounds` times, and the tables give medians: this machine's speed drifts by
+ * tens of percent over minutes, which a one-server-at-a-time run mistakes for differences.
  *
  * Needs: wrk, and the peer's Debian packages (see ../shared/bench-peer/README.md).
  */
@@ -25,8 +29,11 @@ const { values } = parseArgs({
     'peer-configs': { type: 'string', default: 'best' },
     scenarios: { type: 'string', default: 'png,jpeg,batch' },
     sides: { type: 'string', default: 'ours,peer' },
+    rounds: { type: 'string', default: '3' },
+    'our-workers': { type: 'string', default: '2,1' },
   },
 });
+const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = values.connections.split(',').map(Number);
 const SHARED = process.env.DIGIT_SERVE_SHARED_DATA ?? resolve(REPO, '../shared/data');
@@ -162,8 +169,7 @@ const ours = (workers: number): Server => ({
 });
 
 const SERVERS: Server[] = [
-  ours(2),
-  ours(1),
+  ...values['our-workers'].split(',').map((w) => ours(Number(w))),
   ...(values['peer-configs'] === 'all' ? [peer(1), peer(1, '1'), peer(2), peer(2, '1')] : [peer(2), peer(2, '1')]),
 ].filter((s) => values.sides.split(',').includes(s.side));
 
@@ -179,57 +185,106 @@ async function waitReady(url: string): Promise<void> {
   throw new Error(`${url} did not become ready`);
 }
 
+interface Running {
+  readonly server: Server;
+  readonly url: string;
+  readonly child: ChildProcess;
+}
+
+interface Point {
+  readonly server: string;
+  readonly side: string;
+  readonly scenario: string;
+  readonly c: number;
+  readonly rounds: WrkResult[];
+  /** medians over the rounds */
+  readonly imagesPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
 async function main(): Promise<void> {
   const list = await scenarios();
-  const results: { server: string; side: string; scenario: string; c: number; r: WrkResult; imagesPerSec: number }[] = [];
-  for (const server of SERVERS) {
-    const port = await freePort();
-    const child = server.start(port);
-    try {
+  // every server up at once (an idle one costs no CPU), so each point is measured on all
+  // sides back to back: the machine's drift over minutes then hits every side alike
+  const running: Running[] = [];
+  try {
+    for (const server of SERVERS) {
+      const port = await freePort();
+      running.push({ server, url: `http://127.0.0.1:${port}`, child: server.start(port) });
       await waitReady(`http://127.0.0.1:${port}${server.readyPath}`);
+    }
+    const rounds = new Map<string, WrkResult[]>();
+    for (let round = 1; round <= ROUNDS; round++) {
       for (const s of list) {
-        // a short warm-up so both sides run hot code
-        await wrk(`http://127.0.0.1:${port}${s.path}`, s.bodyFile, s.contentType, 8, 2, work);
+        for (const { url } of running) await wrk(`${url}${s.path}`, s.bodyFile, s.contentType, 8, 2, work); // warm-up
         for (const c of CONNECTIONS) {
-          const r = await wrk(`http://127.0.0.1:${port}${s.path}`, s.bodyFile, s.contentType, c, SECONDS, work);
-          results.push({
+          for (const { server, url } of running) {
+            const r = await wrk(`${url}${s.path}`, s.bodyFile, s.contentType, c, SECONDS, work);
+            const key = `${server.name}|${s.name}|${c}`;
+            rounds.set(key, [...(rounds.get(key) ?? []), r]);
+            const bad = r.non2xx || r.errors ? `  (!) ${r.non2xx} non-2xx, ${r.errors} socket errors` : '';
+            console.log(
+              `round ${round} ${server.name.padEnd(16)} ${s.name.padEnd(6)} c=${String(c).padEnd(3)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s ${(r.okPerSec * s.imagesPerRequest).toFixed(0).padStart(8)} img/s  p50 ${r.p50Ms.toFixed(2).padStart(7)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms${bad}`,
+            );
+          }
+        }
+      }
+    }
+    const points: Point[] = [];
+    for (const { server } of running) {
+      for (const s of list) {
+        for (const c of CONNECTIONS) {
+          const rs = rounds.get(`${server.name}|${s.name}|${c}`)!;
+          points.push({
             server: server.name,
             side: server.side,
             scenario: s.name,
             c,
-            r,
-            imagesPerSec: r.okPerSec * s.imagesPerRequest,
+            rounds: rs,
+            imagesPerSec: median(rs.map((r) => r.okPerSec * s.imagesPerRequest)),
+            p50Ms: median(rs.map((r) => r.p50Ms)),
+            p99Ms: median(rs.map((r) => r.p99Ms)),
           });
-          const bad = r.non2xx || r.errors ? `  (!) ${r.non2xx} non-2xx, ${r.errors} socket errors` : '';
-          console.log(
-            `${server.name.padEnd(16)} ${s.name.padEnd(6)} c=${String(c).padEnd(3)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s ${(r.okPerSec * s.imagesPerRequest).toFixed(0).padStart(8)} img/s  p50 ${r.p50Ms.toFixed(2).padStart(7)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms${bad}`,
-          );
         }
       }
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
     }
+    report(list, points);
+  } finally {
+    for (const { child } of running) child.kill('SIGTERM');
+    await Promise.all(running.map(({ child }) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : null)));
   }
+}
 
-  console.log('\nours (best configuration) / peer (best configuration), measured in this run:');
-  console.log('| scenario | c | ours best | img/s | p99 ms | peer best | img/s | p99 ms | ratio |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const s of values.sides.includes('peer') ? list : []) {
-    for (const c of CONNECTIONS) {
-      const best = (side: string) =>
-        results.filter((x) => x.side === side && x.scenario === s.name && x.c === c).sort((a, b) => b.imagesPerSec - a.imagesPerSec)[0]!;
-      const o = best('ours');
-      const p = best('peer');
-      console.log(
-        `| ${s.name} | ${c} | ${o.server} | ${o.imagesPerSec.toFixed(0)} | ${o.r.p99Ms.toFixed(2)} | ${p.server} | ${p.imagesPerSec.toFixed(0)} | ${p.r.p99Ms.toFixed(2)} | ${(o.imagesPerSec / p.imagesPerSec).toFixed(2)}x |`,
-      );
+function report(list: Scenario[], points: Point[]): void {
+  console.log(`\nmedians of ${ROUNDS} rounds, ${SECONDS} s each:`);
+  console.log('| server | scenario | c | images/s | p50 ms | p99 ms |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const p of points) {
+    console.log(`| ${p.server} | ${p.scenario} | ${p.c} | ${p.imagesPerSec.toFixed(0)} | ${p.p50Ms.toFixed(2)} | ${p.p99Ms.toFixed(2)} |`);
+  }
+  if (values.sides.includes('peer') && values.sides.includes('ours')) {
+    console.log('\nours (best configuration) / peer (best configuration), medians measured in this run:');
+    console.log('| scenario | c | ours best | img/s | p99 ms | peer best | img/s | p99 ms | ratio |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const s of list) {
+      for (const c of CONNECTIONS) {
+        const best = (side: string) =>
+          points.filter((x) => x.side === side && x.scenario === s.name && x.c === c).sort((a, b) => b.imagesPerSec - a.imagesPerSec)[0]!;
+        const o = best('ours');
+        const p = best('peer');
+        console.log(
+          `| ${s.name} | ${c} | ${o.server} | ${o.imagesPerSec.toFixed(0)} | ${o.p99Ms.toFixed(2)} | ${p.server} | ${p.imagesPerSec.toFixed(0)} | ${p.p99Ms.toFixed(2)} | ${(o.imagesPerSec / p.imagesPerSec).toFixed(2)}x |`,
+        );
+      }
     }
   }
   mkdirSync(join(REPO, 'artifacts/bench'), { recursive: true });
   writeFileSync(
     join(REPO, 'artifacts/bench/compare.json'),
-    JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, results }, null, 2),
+    JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, points }, null, 2),
   );
 }
 
