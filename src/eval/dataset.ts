@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { loadMnistSplit, readIdxFile } from '../data/idx.js';
 import { holdoutFiles } from '../data/holdout-files.js';
-import { HoldoutSpec } from '../data/split.js';
+import { HoldoutSpec } from '../data/holdout-spec.js';
 import { pixelsToTensor } from '../preprocess/tensor.js';
 
 export const DatasetInfo = z.object({

