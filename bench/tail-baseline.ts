@@ -27,7 +27,7 @@ const answer = JSON.stringify({ padding: 'x'.repeat(20_000) });
 const server = createServer((request, response) => {
   request.resume();
   request.on('end', () => {
-    for (const start = performance.now(); performance.now() - start < workMs; );
+    for (const start = performance.now(); performance.now() - start < workMs;);
     response.setHeader('content-type', 'application/json');
     response.end(answer);
   });
