@@ -1,6 +1,6 @@
 /**
- * Items in, predictions out: turn each item into the model's input (decoding and normalising
- * images, in bounded concurrency), stack every good tensor into one batch, run one forward
+ * Items in, predictions out: turn each item into the model's input (small plain PNGs at once
+ * on this thread, other images decoded by sharp in bounded concurrency), stack every good tensor into one batch, run one forward
  * pass, and put each answer (or each item's problem) back in its place.
  */
 import type { ItemOrProblem, InputItem, PredictOptions } from '../http/inputs.js';

@@ -6,6 +6,8 @@
  *   for bit as the book's reference expects), `mnist` for everything else.
  * Errors are HttpProblems (missing_image, invalid_image, unsupported_media_type, too_many_pixels).
  * A picture without a digit is not an error here: `noDigit` says so and the caller decides.
+ * Two ways in, one result: small plain PNGs are read on the calling thread (png.ts), the rest
+ * by sharp in its thread pool; the pipelines after the decode are the same functions.
  */
 import { z } from 'zod';
 import { decodeImage, decodeSmallImage, greyImageOf, plainPixels, type DecodeLimits } from './decode.js';
