@@ -16,6 +16,9 @@ async function serve(config: Config): Promise<void> {
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
+    // at once, not in app.close()'s hooks: a probe answered from here on says 503
+    app.readiness.ready = false;
+    app.readiness.reason = 'shutting down';
     app.log.info({ signal }, 'shutting down: readiness off, no new connections, finishing in-flight requests');
     // in-flight requests get SHUTDOWN_GRACE_MS to finish; after that the process exits anyway
     setTimeout(() => {
@@ -30,8 +33,10 @@ async function serve(config: Config): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  // `on`, not `once`: Ctrl-C signals the primary and every worker at once, and the primary then
+  // passes it on; a second signal must not fall through to the default handler and kill the drain
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
   await app.listen({ port: config.PORT, host: config.HOST });
 }
 

@@ -41,6 +41,8 @@ export function superviseWorkers(count: number, graceMs: number): void {
       process.exit(1);
     }, graceMs + 2_000).unref();
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // `on`, not `once`: Ctrl-C signals the primary and every worker at once, and the primary then
+  // passes it on; a second signal must not fall through to the default handler and kill the drain
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

@@ -192,7 +192,9 @@ async function sigtermUnderLoad(workers: number, weights: string, onChild: (chil
   }
   seen.sigtermAt = performance.now();
   proc.kill('SIGTERM');
-  await sleep(200);
+  // the rest of the slow upload, and the readiness question, once every worker has taken the signal
+  const tookSignal = () => seen.logs.filter((l) => l.msg.startsWith('shutting down')).length >= workers;
+  for (const until = Date.now() + 5_000; Date.now() < until && !tookSignal();) await sleep(20);
   release();
 
   await Promise.race([exited, sleep(SHUTDOWN_GRACE_MS + 5_000)]);
