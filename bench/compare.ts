@@ -17,9 +17,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import { loadMnistSplit } from '../src/data/idx.js';
+import { digitPng } from '../test/support/mnist.js';
 import { freePort, REPO } from './lib/child-server.js';
+import { photoJpeg } from './lib/pictures.js';
 import { wrk, type WrkResult } from './lib/wrk.js';
 
 const { values } = parseArgs({
@@ -61,40 +62,16 @@ function multipart(field: string, files: Buffer[], type: string, ext: string): {
   return { body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-/** A digit as a phone photo would give it: dark ink on light, slightly uneven paper, 280x280, JPEG. */
-async function photoJpeg(pixels: Uint8Array): Promise<Buffer> {
-  const big = await sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } })
-    .resize(200, 200, { kernel: 'cubic' })
-    .extractChannel(0)
-    .raw()
-    .toBuffer();
-  const page = Buffer.alloc(280 * 280);
-  for (let y = 0; y < 280; y++) {
-    for (let x = 0; x < 280; x++) {
-      const paper = 225 + Math.round(20 * (x / 280)) - Math.round(10 * (y / 280));
-      const ink = y >= 40 && y < 240 && x >= 40 && x < 240 ? big[(y - 40) * 200 + (x - 40)]! : 0;
-      page[y * 280 + x] = Math.max(0, paper - Math.round((ink * (paper - 30)) / 255));
-    }
-  }
-  return sharp(page, { raw: { width: 280, height: 280, channels: 1 } })
-    .jpeg({ quality: 85 })
-    .toBuffer();
-}
-
 async function scenarios(): Promise<Scenario[]> {
   const test = await loadMnistSplit(join(SHARED, 'mnist'), 't10k');
-  const digit = (i: number) => test.images.subarray(i * 784, (i + 1) * 784);
-  const png = (i: number) =>
-    sharp(Buffer.from(digit(i)), { raw: { width: 28, height: 28, channels: 1 } })
-      .png()
-      .toBuffer();
+  const png = (i: number) => digitPng(test, i);
   const write = (name: string, body: Buffer) => {
     const file = join(work, name);
     writeFileSync(file, body);
     return file;
   };
   const one = multipart('image', [await png(0)], 'image/png', 'png');
-  const jpeg = multipart('image', [await photoJpeg(digit(0))], 'image/jpeg', 'jpg');
+  const jpeg = multipart('image', [await photoJpeg(test.images.subarray(0, 784))], 'image/jpeg', 'jpg');
   const batch = multipart('images', await Promise.all(Array.from({ length: 64 }, (_, i) => png(i))), 'image/png', 'png');
   const all: Scenario[] = [
     { name: 'png', path: '/predict', bodyFile: write('png.body', one.body), contentType: one.contentType, imagesPerRequest: 1 },

@@ -27,11 +27,11 @@ import type { LoadedModel } from '../src/model/weights/types.js';
 import { DEFAULT_ALLOWED_FORMATS, plainTensor, type DecodeLimits } from '../src/preprocess/decode.js';
 import { preprocessImage, preprocessSmallImage } from '../src/preprocess/index.js';
 import { INPUT_SIZE, pixelsToTensor } from '../src/preprocess/tensor.js';
+import { digitPng } from '../test/support/mnist.js';
 import { sharedPath } from '../test/support/shared-data.js';
 import { renderDigit } from './corpus/corpus.js';
-import { familyNamed } from './corpus/families.js';
-import { placeInk, rawImage, renderPaper, scaleDigit, toU8 } from './corpus/render.js';
-import { CorpusRng } from './corpus/rng.js';
+import { FAMILIES } from './corpus/families.js';
+import { photoJpeg } from './lib/pictures.js';
 
 const { values: opts } = parseArgs({ options: { seconds: { type: 'string', default: '1' } } });
 const REPETITIONS = 5;
@@ -137,37 +137,20 @@ async function forwardPass(models: LoadedModel[], set: LabelledImages): Promise<
   console.log();
 }
 
-/** Test digit 0, 8 times its size, as a phone photo of pen on paper: 280x280, the size of the page's canvas. */
-async function photo280(set: LabelledImages): Promise<Buffer> {
-  const ink = placeInk(await scaleDigit(set.images.subarray(0, INPUT_SIZE), 8), 280, 280, 28, 28);
-  const look = {
-    paper: [238, 232, 214],
-    ink: [28, 28, 34],
-    opacity: 0.95,
-    exposure: 0.9,
-    gradient: 0.2,
-    angle: 1,
-    vignette: 0.2,
-    noise: 4,
-    grain: 3,
-  } as const;
-  const pixels = toU8(renderPaper(ink, look, 3, CorpusRng.forKey(1, 'micro', 'photo')));
-  return rawImage(pixels, 280, 280, 3).jpeg({ quality: 85 }).toBuffer();
-}
-
 async function decoding(set: LabelledImages): Promise<void> {
-  const digit = () => sharp(Buffer.from(set.images.subarray(0, INPUT_SIZE)), { raw: { width: 28, height: 28, channels: 1 } });
-  const corpus = (name: string) => renderDigit(familyNamed(name), set, 0, 1);
   const pictures: [string, Buffer][] = [
-    ['PNG grey (b-w)', await digit().toColourspace('b-w').png().toBuffer()],
-    ["PNG, sharp's default (RGB)", await digit().png().toBuffer()],
-    ['JPEG photo, dark on light', await photo280(set)],
-    ['PNG RGBA canvas (corpus canvas)', await corpus('canvas')],
-    ['WebP (corpus webp)', await corpus('webp')],
-    ['GIF (corpus gif)', await corpus('gif')],
-    ['TIFF (corpus tiff)', await corpus('tiff')],
-    ['AVIF (corpus avif)', await corpus('avif')],
+    [
+      'PNG grey (b-w)',
+      await sharp(Buffer.from(set.images.subarray(0, INPUT_SIZE)), { raw: { width: 28, height: 28, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer(),
+    ],
+    ["PNG, sharp's default (RGB)", await digitPng(set, 0)],
+    ['JPEG photo, bench:compare (280x280)', await photoJpeg(set.images.subarray(0, INPUT_SIZE))],
   ];
+  // one picture of every corpus family (seed 1): the formats and sizes real uploads come in
+  for (const family of FAMILIES.filter((f) => !f.blankOnly)) pictures.push([`corpus ${family.name}`, await renderDigit(family, set, 0, 1)]);
   console.log('## Decoding, one picture at a time (test digit 0), ms per picture\n');
   console.log('| picture | size | bytes | plainTensor | preprocessImage (auto) | preprocessSmallImage (auto) | auto took |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
