@@ -1,12 +1,21 @@
 /** Rendering corpus items and scoring the preprocessing on them; shared by measure.ts and the tests. */
+import { existsSync } from 'node:fs';
 import type { LabelledImages } from '../../src/data/idx.js';
 import { predictBatch } from '../../src/model/predict.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
 import { DEFAULT_ALLOWED_FORMATS } from '../../src/preprocess/decode.js';
 import { preprocessImage } from '../../src/preprocess/index.js';
 import { INPUT_SIZE, pixelsToTensor } from '../../src/preprocess/tensor.js';
+import { sharedPath } from '../../test/support/shared-data.js';
 import type { Family } from './families.js';
 import { CorpusRng } from './rng.js';
+
+const OUR_WEIGHTS = 'weights/digit-serve-mlp.safetensors';
+
+/** `--weights a,b` as files; by default the book's weights and ours (when they exist). */
+export function corpusWeightFiles(list: string | undefined): string[] {
+  return list?.split(',') ?? [sharedPath('dlfs/sample_weight.pkl'), ...(existsSync(OUR_WEIGHTS) ? [OUR_WEIGHTS] : [])];
+}
 
 export const CORPUS_LIMITS = { maxInputPixels: 25_000_000, allowedFormats: DEFAULT_ALLOWED_FORMATS };
 

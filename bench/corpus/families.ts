@@ -258,3 +258,8 @@ export function familyNamed(name: string): Family {
   if (!family) throw new Error(`unknown family ${name}; known: ${FAMILIES.map((f) => f.name).join(', ')}`);
   return family;
 }
+
+/** `--families a,b` as families, or every family when the option is absent. */
+export function selectedFamilies(list: string | undefined): readonly Family[] {
+  return list ? list.split(',').map(familyNamed) : FAMILIES;
+}

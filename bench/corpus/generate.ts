@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { loadMnistSplit } from '../../src/data/idx.js';
 import { sharedPath } from '../../test/support/shared-data.js';
 import { mapLimit, renderBlank, renderDigit } from './corpus.js';
-import { FAMILIES, familyNamed } from './families.js';
+import { selectedFamilies } from './families.js';
 import { sampleIndices } from './rng.js';
 
 const { values } = parseArgs({
@@ -26,7 +26,7 @@ const { values } = parseArgs({
   },
 });
 const seed = Number(values.seed);
-const families = values.families ? values.families.split(',').map(familyNamed) : FAMILIES;
+const families = selectedFamilies(values.families);
 const set = await loadMnistSplit(sharedPath('mnist'), 't10k');
 const indices = sampleIndices(set.count, Number(values.n), seed);
 const rows: string[] = [];

@@ -6,16 +6,13 @@
  *
  * Without --weights: the book's sample_weight.pkl, and weights/digit-serve-mlp.safetensors when it exists.
  */
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMnistSplit } from '../../src/data/idx.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import { sharedPath } from '../../test/support/shared-data.js';
-import { correctCounts, originalsBatch, scoreBlanks, scoreFamily } from './corpus.js';
-import { FAMILIES, familyNamed } from './families.js';
+import { correctCounts, corpusWeightFiles, originalsBatch, scoreBlanks, scoreFamily } from './corpus.js';
+import { selectedFamilies } from './families.js';
 import { sampleIndices } from './rng.js';
-
-const OUR_WEIGHTS = 'weights/digit-serve-mlp.safetensors';
 
 const { values } = parseArgs({
   options: {
@@ -29,8 +26,8 @@ const { values } = parseArgs({
 const n = Number(values.n);
 const blanks = Number(values.blanks);
 const seed = Number(values.seed);
-const families = values.families ? values.families.split(',').map(familyNamed) : FAMILIES;
-const weightFiles = values.weights?.split(',') ?? [sharedPath('dlfs/sample_weight.pkl'), ...(existsSync(OUR_WEIGHTS) ? [OUR_WEIGHTS] : [])];
+const families = selectedFamilies(values.families);
+const weightFiles = corpusWeightFiles(values.weights);
 
 const models = await Promise.all(weightFiles.map(loadWeights));
 const set = await loadMnistSplit(sharedPath('mnist'), 't10k');

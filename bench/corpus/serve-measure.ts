@@ -6,7 +6,7 @@
  *
  *   nice npx tsx bench/corpus/serve-measure.ts [--n 1000] [--blanks 100] [--seed 1] [--batch 64] [--families photo,canvas] [--weights a.pkl,b.safetensors]
  *
- * Without --weights: the book's sample_weight.pkl and weights/digit-serve-mlp.safetensors.
+ * Without --weights: the book's sample_weight.pkl and weights/digit-serve-mlp.safetensors (when it exists).
  * The same seed and --n score the same digits as measure.ts (in process).
  */
 import { parseArgs } from 'node:util';
@@ -14,8 +14,8 @@ import { loadMnistSplit } from '../../src/data/idx.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import { sharedPath } from '../../test/support/shared-data.js';
 import { startChildServer } from '../lib/child-server.js';
-import { correctCounts, mapLimit, originalsBatch, renderBlank, renderDigit } from './corpus.js';
-import { FAMILIES, familyNamed } from './families.js';
+import { correctCounts, corpusWeightFiles, mapLimit, originalsBatch, renderBlank, renderDigit } from './corpus.js';
+import { selectedFamilies } from './families.js';
 import { sampleIndices } from './rng.js';
 import { countCorrect, countNoDigit, predictBatches, predictEach, type ServedAnswer } from './served.js';
 
@@ -33,8 +33,8 @@ const n = Number(values.n);
 const blanks = Number(values.blanks);
 const seed = Number(values.seed);
 const batchSize = Number(values.batch);
-const families = values.families ? values.families.split(',').map(familyNamed) : FAMILIES;
-const weightFiles = values.weights?.split(',') ?? [sharedPath('dlfs/sample_weight.pkl'), 'weights/digit-serve-mlp.safetensors'];
+const families = selectedFamilies(values.families);
+const weightFiles = corpusWeightFiles(values.weights);
 
 const models = await Promise.all(weightFiles.map(loadWeights));
 const services = await Promise.all(weightFiles.map((weights) => startChildServer({ WORKERS: '1', WEIGHTS: weights })));

@@ -39,19 +39,13 @@ describe.skipIf(!hasSharedData)('fetch-mnist against a local mirror', () => {
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
+  /** `npm run fetch-mnist -- --mirror <the local mirror> --out <dir> --only t10k`, as a child process */
+  const fetchT10k = (dir: string) =>
+    run(process.execPath, ['--import', 'tsx', 'src/cli/fetch-mnist.ts', '--mirror', mirror, '--out', dir, '--only', 't10k']);
+
   it('downloads the test set, verifies it, and the IDX reader reads it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fetch-'));
-    const { stdout } = await run(process.execPath, [
-      '--import',
-      'tsx',
-      'src/cli/fetch-mnist.ts',
-      '--mirror',
-      mirror,
-      '--out',
-      dir,
-      '--only',
-      't10k',
-    ]);
+    const { stdout } = await fetchT10k(dir);
     expect(stdout).toMatch(/t10k-images-idx3-ubyte.gz\s+\d+ bytes\s+verified/);
     expect(stdout).toMatch(/t10k-labels-idx1-ubyte.gz\s+\d+ bytes\s+verified/);
     const set = await loadMnistSplit(dir, 't10k');
@@ -65,17 +59,7 @@ describe.skipIf(!hasSharedData)('fetch-mnist against a local mirror', () => {
       const labels = MNIST_FILES.filter((f) => f.name === 't10k-labels-idx1-ubyte.gz');
       await expect(fetchMnist(mirror, dir, labels)).rejects.toBeInstanceOf(ChecksumError);
       expect(existsSync(join(dir, 't10k-labels-idx1-ubyte.gz'))).toBe(false);
-      const cli = await run(process.execPath, [
-        '--import',
-        'tsx',
-        'src/cli/fetch-mnist.ts',
-        '--mirror',
-        mirror,
-        '--out',
-        dir,
-        '--only',
-        't10k',
-      ]).catch((e: { code: number; stderr: string }) => e);
+      const cli = await fetchT10k(dir).catch((e: { code: number; stderr: string }) => e);
       expect(cli).toMatchObject({ code: 1 });
       expect((cli as { stderr: string }).stderr).toMatch(/checksum mismatch: t10k-labels-idx1-ubyte.gz/);
     } finally {
