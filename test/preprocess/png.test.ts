@@ -1,19 +1,11 @@
 /** The synchronous PNG reader: exactly libvips' pixels where it reads a file, undefined where it does not. */
 import sharp, { type PngOptions } from 'sharp';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeSmallPng, type RawImage } from '../../src/preprocess/png.js';
+import { PNG_SIGNATURE, pngChunk } from '../support/png.js';
 
 const COLOUR_TYPE = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
-
-function chunk(type: string, body: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(body.length);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), body])));
-  return Buffer.concat([head, body, crc]);
-}
 
 /** A PNG written here, row y filtered with filters[y % filters.length], so every filter type is exercised. */
 function encodePng(img: RawImage, filters: readonly number[], extra: Buffer[] = []): Buffer {
@@ -39,11 +31,11 @@ function encodePng(img: RawImage, filters: readonly number[], extra: Buffer[] = 
   ihdr[8] = 8;
   ihdr[9] = COLOUR_TYPE[bpp];
   return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
+    PNG_SIGNATURE,
+    pngChunk('IHDR', ihdr),
     ...extra,
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
@@ -116,14 +108,14 @@ describe('decodeSmallPng', () => {
     expect(decodeSmallPng(await fromSharp({ progressive: true }), 1e6)).toBeUndefined();
     expect(decodeSmallPng(await fromSharp({ palette: true }), 1e6)).toBeUndefined();
     expect(decodeSmallPng(await fromSharp({}, true), 1e6)).toBeUndefined();
-    expect(decodeSmallPng(encodePng(grey, [0], [chunk('tRNS', Buffer.from([0, 0]))]), 1e6)).toBeUndefined();
-    expect(decodeSmallPng(encodePng(grey, [0], [chunk('iCCP', Buffer.from('x\0\0'))]), 1e6)).toBeUndefined();
-    expect(decodeSmallPng(encodePng(grey, [0], [chunk('eXIf', Buffer.from('MM\0*'))]), 1e6)).toBeUndefined();
+    expect(decodeSmallPng(encodePng(grey, [0], [pngChunk('tRNS', Buffer.from([0, 0]))]), 1e6)).toBeUndefined();
+    expect(decodeSmallPng(encodePng(grey, [0], [pngChunk('iCCP', Buffer.from('x\0\0'))]), 1e6)).toBeUndefined();
+    expect(decodeSmallPng(encodePng(grey, [0], [pngChunk('eXIf', Buffer.from('MM\0*'))]), 1e6)).toBeUndefined();
     expect(decodeSmallPng(encodePng(grey, [0]), 28 * 28 - 1)).toBeUndefined();
     // harmless ancillary chunks are skipped
-    expect(decodeSmallPng(encodePng(grey, [0], [chunk('tEXt', Buffer.from('k\0v')), chunk('pHYs', Buffer.alloc(9))]), 1e6)?.data).toEqual(
-      grey.data,
-    );
+    expect(
+      decodeSmallPng(encodePng(grey, [0], [pngChunk('tEXt', Buffer.from('k\0v')), pngChunk('pHYs', Buffer.alloc(9))]), 1e6)?.data,
+    ).toEqual(grey.data);
   });
 
   it('returns undefined, never throws, for damaged files: bad CRC, truncation, bad deflate data, wrong sizes, unknown filters', () => {
@@ -133,15 +125,15 @@ describe('decodeSmallPng', () => {
     expect(decodeSmallPng(badCrc, 1e6)).toBeUndefined();
     for (let cut = 0; cut < good.length; cut += 17) expect(decodeSmallPng(good.subarray(0, cut), 1e6)).toBeUndefined();
     const ihdr = good.subarray(8, 8 + 25);
-    const end = chunk('IEND', Buffer.alloc(0));
+    const end = pngChunk('IEND', Buffer.alloc(0));
     const sig = good.subarray(0, 8);
-    expect(decodeSmallPng(Buffer.concat([sig, ihdr, chunk('IDAT', Buffer.from('not deflate')), end]), 1e6)).toBeUndefined();
+    expect(decodeSmallPng(Buffer.concat([sig, ihdr, pngChunk('IDAT', Buffer.from('not deflate')), end]), 1e6)).toBeUndefined();
     // a stream that inflates to more than the image: refused, not inflated without bound
-    expect(decodeSmallPng(Buffer.concat([sig, ihdr, chunk('IDAT', deflateSync(Buffer.alloc(10_000_000))), end]), 1e6)).toBeUndefined();
-    expect(decodeSmallPng(Buffer.concat([sig, ihdr, chunk('IDAT', deflateSync(Buffer.alloc(28 * 29 - 1))), end]), 1e6)).toBeUndefined();
+    expect(decodeSmallPng(Buffer.concat([sig, ihdr, pngChunk('IDAT', deflateSync(Buffer.alloc(10_000_000))), end]), 1e6)).toBeUndefined();
+    expect(decodeSmallPng(Buffer.concat([sig, ihdr, pngChunk('IDAT', deflateSync(Buffer.alloc(28 * 29 - 1))), end]), 1e6)).toBeUndefined();
     const unknownFilter = Buffer.alloc(28 * 29);
     unknownFilter[0] = 5;
-    expect(decodeSmallPng(Buffer.concat([sig, ihdr, chunk('IDAT', deflateSync(unknownFilter)), end]), 1e6)).toBeUndefined();
-    expect(decodeSmallPng(Buffer.concat([sig, ihdr, chunk('IDAT', deflateSync(Buffer.alloc(28 * 29)))]), 1e6)).toBeUndefined();
+    expect(decodeSmallPng(Buffer.concat([sig, ihdr, pngChunk('IDAT', deflateSync(unknownFilter)), end]), 1e6)).toBeUndefined();
+    expect(decodeSmallPng(Buffer.concat([sig, ihdr, pngChunk('IDAT', deflateSync(Buffer.alloc(28 * 29)))]), 1e6)).toBeUndefined();
   });
 });
