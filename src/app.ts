@@ -72,6 +72,12 @@ export interface BuildOptions {
   model?: LoadedModel;
 }
 
+/** Readiness off: probes answered from now on say 503 not_ready. Closing the app does it; a signal handler does it sooner. */
+export function stopBeingReady(app: FastifyInstance): void {
+  app.readiness.ready = false;
+  app.readiness.reason = 'shutting down';
+}
+
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const model = options.model ?? (await loadWeights(config.WEIGHTS));
   checkServesDigits(model);
@@ -175,9 +181,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // in the background: /eval callers wait for this same computation instead of starting another
     app.evalJob?.get().catch((err: unknown) => app.log.warn({ err }, 'eval failed'));
   });
-  app.addHook('preClose', async () => {
-    app.readiness.ready = false;
-    app.readiness.reason = 'shutting down';
-  });
+  app.addHook('preClose', async () => stopBeingReady(app));
   return app;
 }

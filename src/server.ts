@@ -4,7 +4,7 @@
  * Only this file listens, forks or exits.
  */
 import cluster from 'node:cluster';
-import { buildApp } from './app.js';
+import { buildApp, stopBeingReady } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { availableCpus } from './cpus.js';
 import { WeightsError } from './model/weights/types.js';
@@ -17,8 +17,7 @@ async function serve(config: Config): Promise<void> {
     if (closing) return;
     closing = true;
     // at once, not in app.close()'s hooks: a probe answered from here on says 503
-    app.readiness.ready = false;
-    app.readiness.reason = 'shutting down';
+    stopBeingReady(app);
     app.log.info({ signal }, 'shutting down: readiness off, no new connections, finishing in-flight requests');
     // in-flight requests get SHUTDOWN_GRACE_MS to finish; after that the process exits anyway
     setTimeout(() => {
