@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadMnistSplit } from '../src/data/idx.js';
+import { multipart } from '../test/hostile/support/http.js';
 import { digitPng } from '../test/support/mnist.js';
 import { freePort, REPO } from './lib/child-server.js';
 import { photoJpeg } from './lib/pictures.js';
@@ -48,19 +49,9 @@ interface Scenario {
   imagesPerRequest: number;
 }
 
-function multipart(field: string, files: Buffer[], type: string, ext: string): { body: Buffer; contentType: string } {
-  const boundary = '----digitservebench7d3f';
-  const parts = files.map((f, i) =>
-    Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${i}.${ext}"\r\nContent-Type: ${type}\r\n\r\n`,
-      ),
-      f,
-      Buffer.from('\r\n'),
-    ]),
-  );
-  return { body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` };
-}
+/** `files` as the repeated multipart file field `field`, as a client uploads them. */
+const upload = (field: string, files: Buffer[], contentType: string, ext: string) =>
+  multipart(files.map((data, i) => ({ name: field, filename: `${i}.${ext}`, contentType, data })));
 
 async function scenarios(): Promise<Scenario[]> {
   const test = await loadMnistSplit(join(SHARED, 'mnist'), 't10k');
@@ -70,9 +61,9 @@ async function scenarios(): Promise<Scenario[]> {
     writeFileSync(file, body);
     return file;
   };
-  const one = multipart('image', [await png(0)], 'image/png', 'png');
-  const jpeg = multipart('image', [await photoJpeg(test.images.subarray(0, 784))], 'image/jpeg', 'jpg');
-  const batch = multipart('images', await Promise.all(Array.from({ length: 64 }, (_, i) => png(i))), 'image/png', 'png');
+  const one = upload('image', [await png(0)], 'image/png', 'png');
+  const jpeg = upload('image', [await photoJpeg(test.images.subarray(0, 784))], 'image/jpeg', 'jpg');
+  const batch = upload('images', await Promise.all(Array.from({ length: 64 }, (_, i) => png(i))), 'image/png', 'png');
   const all: Scenario[] = [
     { name: 'png', path: '/predict', bodyFile: write('png.body', one.body), contentType: one.contentType, imagesPerRequest: 1 },
     { name: 'jpeg', path: '/predict', bodyFile: write('jpeg.body', jpeg.body), contentType: jpeg.contentType, imagesPerRequest: 1 },
