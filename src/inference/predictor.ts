@@ -1,5 +1,5 @@
 /**
- * Items in, predictions out: turn each item into the model's input (small plain PNGs at once
+ * Items in, predictions out: turn each item into the model's input (small PNGs and JPEGs at once
  * on this thread, other images decoded by sharp in bounded concurrency), stack every good tensor into one batch, run one forward
  * pass, and put each answer (or each item's problem) back in its place.
  */
@@ -40,7 +40,7 @@ export class Predictor {
       (item): item is Extract<InputItem, { kind: 'image' }> => !(item instanceof HttpProblem) && item.kind === 'image',
     );
     const options = { mode, limits: this.limits };
-    // small plain PNGs are read on this thread at once; only the rest queue for sharp's threads
+    // small plain PNGs and baseline JPEGs are read on this thread at once; only the rest queue for sharp's threads
     const quick = images.map((item) => preprocessSmallImage(item.bytes, options));
     let slow: Promise<Preprocessed>[];
     try {

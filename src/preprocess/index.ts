@@ -6,11 +6,12 @@
  *   for bit as the book's reference expects), `mnist` for everything else.
  * Errors are HttpProblems (missing_image, invalid_image, unsupported_media_type, too_many_pixels).
  * A picture without a digit is not an error here: `noDigit` says so and the caller decides.
- * Two ways in, one result: small plain PNGs are read on the calling thread (png.ts), the rest
- * by sharp in its thread pool; the pipelines after the decode are the same functions.
+ * Two ways in, one result: small plain PNGs and baseline JPEGs are read on the calling thread
+ * (png.ts, jpeg.ts), the rest by sharp in its thread pool; the pipelines after the decode are
+ * the same functions.
  */
 import { z } from 'zod';
-import { decodeImage, decodeSmallImage, greyImageOf, plainPixels, type DecodeLimits } from './decode.js';
+import { decodeImage, decodeSmallImage, decodeSmallJpeg, greyImageOf, plainPixels, type DecodeLimits } from './decode.js';
 import type { RawImage } from './png.js';
 import { findInk, type GreyImage, type InkEvidence, type InkFound } from './ink.js';
 import { mnistPixels } from './normalise.js';
@@ -36,16 +37,18 @@ export interface PreprocessOptions {
 }
 
 /**
- * preprocessImage for a small plain PNG, decoded on this thread (png.ts), with the same result
- * bit for bit; undefined when the file needs sharp. Never throws: a file it cannot read is
- * sharp's to decode or to refuse.
+ * preprocessImage for a small picture decoded on this thread: a plain PNG (png.ts), with the
+ * same result bit for bit, or a baseline JPEG (jpeg.ts) for the normalising pipeline, whose
+ * levels are close to sharp's but not equal. Undefined when the file needs sharp (a JPEG that
+ * `auto` would read plain included). Never throws: a file it cannot read is sharp's to decode
+ * or to refuse.
  */
 export function preprocessSmallImage(bytes: Uint8Array, options: PreprocessOptions): Preprocessed | undefined {
   const raw = decodeSmallImage(bytes, options.limits);
-  if (!raw) return undefined;
-  const plain = raw.width === IMAGE_SIDE && raw.height === IMAGE_SIDE ? neutralGrey(raw) : undefined;
+  const plain = raw && raw.width === IMAGE_SIDE && raw.height === IMAGE_SIDE ? neutralGrey(raw) : undefined;
   if (options.mode === 'plain') return plain && plainResult(plain);
-  const image = greyImageOf(raw);
+  const image = raw ? greyImageOf(raw) : decodeSmallJpeg(bytes, options.limits);
+  if (!image) return undefined;
   const found = findInk(image);
   if (options.mode === 'auto' && looksLikeMnist(image, found)) return plain && chosen('plain', plain, found);
   return chosen('mnist', mnistPixels(found), found);
