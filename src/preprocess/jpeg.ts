@@ -460,8 +460,18 @@ class LumaBlock {
       return;
     }
     c[0] = this.dc;
-    // rows first: rows[v][x] = sum over u of m[x][u] c[v][u]; then columns (the DC's row at least)
     const used = Math.max(1, acRows);
+    if (n === 4) {
+      // the half-size decode, the common case: butterflies instead of the matrix products
+      for (let v = 0; v < used; v++) idct4(c, 4 * v, 1);
+      for (let x = 0; x < 4; x++) idct4(c, x, 4);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) out.data[(y0 + y) * out.width + x0 + x] = clampLevel(c[4 * y + x]!);
+      }
+      c.fill(0);
+      return;
+    }
+    // rows first: rows[v][x] = sum over u of m[x][u] c[v][u]; then columns (the DC's row at least)
     for (let v = 0; v < used; v++) {
       for (let x = 0; x < n; x++) {
         let s = 0;
@@ -479,6 +489,32 @@ class LumaBlock {
     }
     c.fill(0, 0, used * n);
   }
+}
+
+/** IDCT[4]'s entries: C(u) cos(k pi / 8) / 2 */
+const DC_4 = Math.SQRT1_2 / 2;
+const COS_1 = Math.cos(Math.PI / 8) / 2;
+const COS_2 = Math.cos(Math.PI / 4) / 2;
+const COS_3 = Math.cos((3 * Math.PI) / 8) / 2;
+
+/**
+ * IDCT[4] applied in place to d[i], d[i + s], d[i + 2s], d[i + 3s]: the even and odd halves of
+ * the sum, which the four outputs share with their signs turned (cos((2x + 1) u pi / 8) is
+ * symmetric in x for even u, antisymmetric for odd u).
+ */
+function idct4(d: Float64Array, i: number, s: number): void {
+  const f0 = d[i]!;
+  const f1 = d[i + s]!;
+  const f2 = d[i + 2 * s]!;
+  const f3 = d[i + 3 * s]!;
+  const even0 = DC_4 * f0 + COS_2 * f2;
+  const even1 = DC_4 * f0 - COS_2 * f2;
+  const odd0 = COS_1 * f1 + COS_3 * f3;
+  const odd1 = COS_3 * f1 - COS_1 * f3;
+  d[i] = even0 + odd0;
+  d[i + s] = even1 + odd1;
+  d[i + 2 * s] = even1 - odd1;
+  d[i + 3 * s] = even0 - odd0;
 }
 
 /** A level-shifted sample (T.81 A.3.1: +128) rounded and clamped to 0..255. */
