@@ -75,14 +75,16 @@ function cellQuantiles(img: Plane, q: number, cell: number, gw: number, gh: numb
   const grid = new Float32Array(gw * gh);
   const hist = new Uint32Array(256);
   for (let gy = 0; gy < gh; gy++) {
+    const y0 = gy * cell;
+    const y1 = Math.min(h, y0 + cell);
     for (let gx = 0; gx < gw; gx++) {
+      const x0 = gx * cell;
+      const x1 = Math.min(w, x0 + cell);
       hist.fill(0);
-      const x1 = Math.min(w, (gx + 1) * cell);
-      const y1 = Math.min(h, (gy + 1) * cell);
-      for (let y = gy * cell; y < y1; y++) {
-        for (let x = gx * cell; x < x1; x++) hist[data[y * w + x]!]!++;
+      for (let y = y0; y < y1; y++) {
+        for (let p = y * w + x0, end = y * w + x1; p < end; p++) hist[data[p]!]!++;
       }
-      grid[gy * gw + gx] = quantile(hist, q, (x1 - gx * cell) * (y1 - gy * cell));
+      grid[gy * gw + gx] = quantile(hist, q, (x1 - x0) * (y1 - y0));
     }
   }
   return grid;
@@ -91,19 +93,25 @@ function cellQuantiles(img: Plane, q: number, cell: number, gw: number, gh: numb
 /** Median of each cell's 3x3 neighbourhood (fewer at the edges; the mean of the middle two when even). */
 function median3x3(grid: Float32Array, gw: number, gh: number): Float32Array {
   const out = new Float32Array(grid.length);
-  const window: number[] = [];
+  const window = new Float32Array(9);
   for (let gy = 0; gy < gh; gy++) {
     for (let gx = 0; gx < gw; gx++) {
-      window.length = 0;
+      let n = 0;
       for (let y = Math.max(0, gy - 1); y <= Math.min(gh - 1, gy + 1); y++) {
-        for (let x = Math.max(0, gx - 1); x <= Math.min(gw - 1, gx + 1); x++) window.push(grid[y * gw + x]!);
+        for (let x = Math.max(0, gx - 1); x <= Math.min(gw - 1, gx + 1); x++) insertSorted(window, n++, grid[y * gw + x]!);
       }
-      window.sort((a, b) => a - b);
-      const m = window.length >> 1;
-      out[gy * gw + gx] = window.length % 2 ? window[m]! : (window[m - 1]! + window[m]!) / 2;
+      const m = n >> 1;
+      out[gy * gw + gx] = n % 2 ? window[m]! : (window[m - 1]! + window[m]!) / 2;
     }
   }
   return out;
+}
+
+/** Puts `v` among the sorted `sorted[0..n)`, keeping them sorted: a sort of the nine values without a comparator call per pair. */
+function insertSorted(sorted: Float32Array, n: number, v: number): void {
+  let i = n;
+  for (; i > 0 && sorted[i - 1]! > v; i--) sorted[i] = sorted[i - 1]!;
+  sorted[i] = v;
 }
 
 /** Per pixel along one axis: the cell whose centre is at or before it, and the weight of the next cell. */
@@ -111,13 +119,19 @@ function axisWeights(size: number, cell: number, cells: number): { index: Int32A
   const centre = (c: number) => (c * cell + Math.min(size, (c + 1) * cell) - 1) / 2;
   const index = new Int32Array(size);
   const weight = new Float32Array(size);
+  if (cells === 1) return { index, weight };
   let c = 0;
+  let from = centre(0);
+  let to = centre(1);
   for (let p = 0; p < size; p++) {
-    while (c < cells - 2 && p >= centre(c + 1)) c++;
+    while (c < cells - 2 && p >= to) {
+      c++;
+      from = to;
+      to = centre(c + 1);
+    }
     index[p] = c;
-    if (cells === 1) continue;
     // clamped: flat before the first centre and after the last
-    weight[p] = Math.min(1, Math.max(0, (p - centre(c)) / (centre(c + 1) - centre(c))));
+    weight[p] = Math.min(1, Math.max(0, (p - from) / (to - from)));
   }
   return { index, weight };
 }

@@ -7,9 +7,18 @@ export function histogram(levels: Uint8Array): Uint32Array {
   return hist;
 }
 
-/** The smallest bin index at or below which at least `q` of the `total` counts lie (q in 0..1). */
+/** The smallest bin index at or below which at least `q` of the `total` counts lie (q in 0..1; `total` is the histogram's sum). */
 export function quantile(hist: Uint32Array, q: number, total = sum(hist)): number {
   const target = Math.max(1, Math.ceil(q * total));
+  // scanned from the nearer end: the paper of a light picture, its upper quantiles, lies near the top
+  if (q > 0.5) {
+    let atOrBelow = total;
+    for (let i = hist.length - 1; i > 0; i--) {
+      atOrBelow -= hist[i]!;
+      if (atOrBelow < target) return i;
+    }
+    return 0;
+  }
   let seen = 0;
   for (let i = 0; i < hist.length; i++) {
     seen += hist[i]!;
