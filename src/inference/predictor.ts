@@ -3,12 +3,19 @@
  * on this thread, other images decoded by sharp in bounded concurrency), stack every good tensor into one batch, run one forward
  * pass, and put each answer (or each item's problem) back in its place.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { ItemOrProblem, InputItem, PredictOptions } from '../http/inputs.js';
 import { HttpProblem } from '../http/problem.js';
 import { predictBatch, type ClassPrediction } from '../model/predict.js';
 import type { LoadedModel } from '../model/weights/types.js';
 import { tensorToPngDataUrl, type DecodeLimits } from '../preprocess/decode.js';
-import { preprocessSmallImage, preprocessWithSharp, type PreprocessMode, type Preprocessed } from '../preprocess/index.js';
+import {
+  preprocessSmallImage,
+  preprocessWithSharp,
+  type PreprocessMode,
+  type PreprocessOptions,
+  type Preprocessed,
+} from '../preprocess/index.js';
 import { stackRows } from '../preprocess/tensor.js';
 import { QueueFullError, type Limiter } from './limiter.js';
 
@@ -41,7 +48,7 @@ export class Predictor {
     );
     const options = { mode, limits: this.limits };
     // small plain PNGs and baseline JPEGs are read on this thread at once; only the rest queue for sharp's threads
-    const quick = images.map((item) => preprocessSmallImage(item.bytes, options));
+    const quick = await preprocessOnThread(images, options);
     let slow: Promise<Preprocessed>[];
     try {
       slow = this.decodeSlots.runAll(images.filter((_, i) => !quick[i]).map((item) => () => preprocessWithSharp(item.bytes, options)));
@@ -93,6 +100,27 @@ export class Predictor {
       return options.debug ? { ...predictions[i]!, debug: debug[i]! } : predictions[i]!;
     });
   }
+}
+
+/**
+ * Milliseconds of reading on this thread after which a batch lets the event loop turn: 256
+ * photos take about a second here, which other requests and the health probes would otherwise
+ * wait out whole.
+ */
+const ON_THREAD_SLICE_MS = 10;
+
+/** preprocessSmallImage for each image, letting other events run between slices of the work. */
+async function preprocessOnThread(images: readonly { bytes: Buffer }[], options: PreprocessOptions): Promise<(Preprocessed | undefined)[]> {
+  const out: (Preprocessed | undefined)[] = [];
+  let sliceStart = performance.now();
+  for (const { bytes } of images) {
+    out.push(preprocessSmallImage(bytes, options));
+    if (performance.now() - sliceStart >= ON_THREAD_SLICE_MS) {
+      await setImmediate();
+      sliceStart = performance.now();
+    }
+  }
+  return out;
 }
 
 async function debugView(input: ModelInput): Promise<NonNullable<Prediction['debug']>> {

@@ -1,0 +1,40 @@
+/**
+ * The predictor reads small pictures on the calling thread; a large batch of them must still
+ * let the event loop turn (other requests, health probes) while it works, and give the same
+ * answers as the pictures sent one at a time.
+ */
+import { describe, expect, it } from 'vitest';
+import { Limiter } from '../../src/inference/limiter.js';
+import { Predictor } from '../../src/inference/predictor.js';
+import type { InputItem } from '../../src/http/inputs.js';
+import { DEFAULT_ALLOWED_FORMATS } from '../../src/preprocess/decode.js';
+import { loadWeights } from '../../src/model/weights/load.js';
+import { greyImage, onPaper, seven } from '../preprocess/drawing.js';
+
+const limits = { maxInputPixels: 4_000_000, allowedFormats: DEFAULT_ALLOWED_FORMATS };
+const options = { preprocess: 'auto', debug: false } as const;
+
+describe('Predictor: pictures read on this thread', () => {
+  it('lets the event loop turn while it reads a batch of 256 photos, and answers as one by one', async () => {
+    const model = await loadWeights('weights/digit-serve-mlp.safetensors');
+    const predictor = new Predictor(model, limits, new Limiter(2, 100));
+    const photo = await greyImage(onPaper(seven(280, 280), 225, 35), 280, 280)
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    const items: InputItem[] = Array.from({ length: 256 }, () => ({ kind: 'image', bytes: photo }));
+    let turns = 0;
+    let done = false;
+    const turn = () => {
+      turns++;
+      if (!done) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const answers = await predictor.predictMany(items, options);
+    done = true;
+    // read without a pause, 256 photos would finish inside one turn of the loop
+    expect(turns).toBeGreaterThan(2);
+    const alone = await predictor.predictOne(items[0]!, options);
+    expect(answers).toEqual(Array.from({ length: 256 }, () => alone));
+    expect(alone.prediction).toBe(7);
+  });
+});
