@@ -233,7 +233,7 @@ function decode(bytes: Uint8Array, maxPixels: number, chooseScale: (width: numbe
       if (!frame) leave();
       checkYCbCr(frame, adobeTransform);
       const scale = chooseScale(frame.width, frame.height);
-      return readScan(bytes, at - length + 2, body, frame, { quantTables, dcTables, acTables, restartInterval, scale });
+      return readScan(bytes, at, body, frame, { quantTables, dcTables, acTables, restartInterval, scale });
     }
     // any other frame type (progressive, lossless, arithmetic coding, hierarchical): sharp's
     else if ((marker >= 0xc2 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xdc) leave();
@@ -322,7 +322,7 @@ interface ScanTables {
   readonly scale: JpegScale;
 }
 
-/** Decode the first scan, which must hold the luma, into grey levels at 1/scale. */
+/** Decode the first scan (its header, then its data from `dataStart`), which must hold the luma, into grey levels at 1/scale. */
 function readScan(bytes: Uint8Array, dataStart: number, header: Uint8Array, frame: Frame, tables: ScanTables): Plane {
   const count = header[0]!;
   if (count < 1 || header.length < 4 + 2 * count) leave();
@@ -346,7 +346,7 @@ function readScan(bytes: Uint8Array, dataStart: number, header: Uint8Array, fram
     data: new Uint8Array(Math.ceil(frame.width / tables.scale) * Math.ceil(frame.height / tables.scale)),
   };
   const block = new LumaBlock(n, quant, out);
-  const reader = new BitReader(bytes, dataStart + header.length);
+  const reader = new BitReader(bytes, dataStart);
   // one component alone is not interleaved: its blocks in raster order, one per MCU (T.81 A.2.2)
   const single = count === 1;
   const mcusX = single ? Math.ceil(Math.ceil((frame.width * inScan[0]!.h) / frame.hMax) / 8) : Math.ceil(frame.width / (8 * frame.hMax));
