@@ -43,7 +43,7 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
   // the paper is on the other side of the ink: the upper quantile when the ink is dark
   const grid = median3x3(cellQuantiles(img, darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, gw, gh), gw, gh);
   const sign = darkInk ? -1 : 1;
-  const xs = axisWeights(w, cell, gw);
+  const { index: xIndex, weight: xWeight } = axisWeights(w, cell, gw);
   const ys = axisWeights(h, cell, gh);
   const levels = new Uint8Array(w * h);
   // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
@@ -55,13 +55,17 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
     const r1 = gh > 1 ? r0 + gw : r0;
     const fy = ys.weight[y]!;
     for (let c = 0; c < gw; c++) row[c] = grid[r0 + c]! + fy * (grid[r1 + c]! - grid[r0 + c]!);
-    for (let x = 0, p = y * w; x < w; x++, p++) {
-      const c0 = xs.index[x]!;
-      const c1 = gw > 1 ? c0 + 1 : c0;
-      // d + 255 is in 0..510: flooring d + 255.5 rounds d to the nearest level
-      const bin = (sign * (data[p]! - (row[c0]! + xs.weight[x]! * (row[c1]! - row[c0]!))) + 255.5) | 0;
-      signed[bin]!++;
-      levels[p] = bin > 255 ? bin - 255 : 0;
+    // cell by cell: the background's start and rise towards the next cell's centre are read once per cell
+    for (let x = 0, p = y * w; x < w;) {
+      const c = xIndex[x]!;
+      const start = row[c]!;
+      const rise = row[gw > 1 ? c + 1 : c]! - start;
+      for (; x < w && xIndex[x] === c; x++, p++) {
+        // d + 255 is in 0..510: flooring d + 255.5 rounds d to the nearest level
+        const bin = (sign * (data[p]! - (start + xWeight[x]! * rise)) + 255.5) | 0;
+        signed[bin]!++;
+        levels[p] = bin > 255 ? bin - 255 : 0;
+      }
     }
   }
   const noise = (quantile(signed, 0.25) - quantile(signed, 0.05)) / NORMAL_5_TO_25;

@@ -20,15 +20,17 @@ export const MNIST_STROKE_WIDTH = { min: 1.67, max: 2.96 } as const;
 export function strokeWidth(ink: Plane<Float32Array>): number {
   const { width: w, height: h, data } = ink;
   let area = 0;
-  let perimeter = 0;
-  const on = (x: number, y: number) => x >= 0 && y >= 0 && x < w && y < h && data[y * w + x]! > 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (!on(x, y)) continue;
+  // two ink pixels side by side or one above the other share an edge, on the perimeter of neither
+  let joined = 0;
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, i++) {
+      if (!(data[i]! > 0)) continue;
       area++;
-      perimeter += Number(!on(x - 1, y)) + Number(!on(x + 1, y)) + Number(!on(x, y - 1)) + Number(!on(x, y + 1));
+      if (x < w - 1 && data[i + 1]! > 0) joined++;
+      if (y < h - 1 && data[i + w]! > 0) joined++;
     }
   }
+  const perimeter = 4 * area - 2 * joined;
   return perimeter ? (2 * area) / perimeter : 0;
 }
 
@@ -40,33 +42,33 @@ export function chamferDistance(ink: Plane<Float32Array>, seed: (v: number) => b
   const { width: w, height: h, data } = ink;
   const d = new Float32Array(data.length);
   for (let i = 0; i < d.length; i++) d[i] = seed(data[i]!) ? 0 : Infinity;
-  const relax = (i: number, j: number, cost: number) => {
-    if (d[j]! + cost < d[i]!) d[i] = d[j]! + cost;
-  };
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (x > 0) relax(i, i - 1, 3);
-      if (y > 0) {
-        relax(i, i - w, 3);
-        if (x > 0) relax(i, i - w - 1, 4);
-        if (x < w - 1) relax(i, i - w + 1, 4);
-      }
-    }
-  }
-  for (let y = h - 1; y >= 0; y--) {
-    for (let x = w - 1; x >= 0; x--) {
-      const i = y * w + x;
-      if (x < w - 1) relax(i, i + 1, 3);
-      if (y < h - 1) {
-        relax(i, i + w, 3);
-        if (x < w - 1) relax(i, i + w + 1, 4);
-        if (x > 0) relax(i, i + w - 1, 4);
-      }
-    }
-  }
+  sweep(d, w, h, 1);
+  sweep(d, w, h, -1);
   for (let i = 0; i < d.length; i++) d[i] = d[i]! / 3;
   return d;
+}
+
+/**
+ * One chamfer pass over the distances `d` (times 3) of a w x h plane: forward (`step` 1) from
+ * the top left, each pixel relaxed from its left neighbour and the three above it; backward
+ * (-1) from the bottom right, from its right neighbour and the three below it.
+ */
+function sweep(d: Float32Array, w: number, h: number, step: 1 | -1): void {
+  const rowStep = step * w;
+  for (let row = 0, i = step > 0 ? 0 : d.length - 1; row < h; row++) {
+    // the neighbours already relaxed, carried along the row (Infinity off the picture): the one
+    // just passed in this row, and in the row passed the one over this pixel and either side of it
+    let passed = Infinity;
+    let overPassed = Infinity;
+    let over = row > 0 ? d[i - rowStep]! : Infinity;
+    for (let col = 0; col < w; col++, i += step) {
+      const overAhead = row > 0 && col < w - 1 ? d[i - rowStep + step]! : Infinity;
+      passed = Math.min(d[i]!, passed + 3, over + 3, overPassed + 4, overAhead + 4);
+      d[i] = passed;
+      overPassed = over;
+      over = overAhead;
+    }
+  }
 }
 
 /** 1 where `keep(i)` holds, else 0. */
