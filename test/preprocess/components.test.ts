@@ -25,6 +25,12 @@ describe('keepMainInk', () => {
     expect(keepMainInk(levels([0, 0, 0, 0], [1, 1, 1, 1], [2, 2, 2, 2]), 100)).toEqual({ x0: 0, y0: 0, x1: 2, y1: 2 });
   });
 
+  it('joins the arms of a U, apart until its bottom, into one stroke', () => {
+    const img = levels([5, 2, 5, 10], [12, 2, 12, 10], [5, 10, 12, 10], [28, 19, 28, 19]);
+    expect(keepMainInk(img, 100)).toEqual({ x0: 5, y0: 2, x1: 12, y1: 10 });
+    expect(img.data[19 * 30 + 28]).toBe(0);
+  });
+
   it('counts only levels above the threshold as ink', () => {
     expect(keepMainInk(levels([3, 3, 5, 5]), 200)).toBeNull();
   });

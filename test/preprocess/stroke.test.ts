@@ -44,12 +44,23 @@ describe('strokeWidth', () => {
     };
     expect(strokeWidth(bar)).toBeCloseTo(4, 0);
   });
+
+  it("counts the picture's border as paper", () => {
+    // 3x3 all ink: area 9, perimeter 12
+    expect(strokeWidth({ width: 3, height: 3, data: new Float32Array(9).fill(1) })).toBe(1.5);
+  });
 });
 
 describe('chamferDistance', () => {
   it('is 0 on the seed and counts pixels away from it', () => {
     const line = { width: 5, height: 1, data: Float32Array.of(1, 0, 0, 0, 0) };
     expect(Array.from(chamferDistance(line, (v) => v > 0))).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('costs 4/3 a diagonal step, in every direction', () => {
+    const dot = { width: 3, height: 3, data: Float32Array.of(0, 0, 0, 0, 1, 0, 0, 0, 0) };
+    const diagonal = Math.fround(4 / 3);
+    expect(Array.from(chamferDistance(dot, (v) => v > 0))).toEqual([diagonal, 1, diagonal, 1, 0, 1, diagonal, 1, diagonal]);
   });
 });
 

@@ -12,6 +12,16 @@ describe('quantile', () => {
     expect(quantile(hist, 0.01)).toBe(0);
     expect(quantile(hist, 1)).toBe(255);
   });
+
+  it('reads upper quantiles, counted from the top, as the definition does', () => {
+    const hist = histogram(Uint8Array.of(0, 3, 3, 7, 7, 7, 9, 200, 200, 255));
+    const byDefinition = (q: number) => {
+      let seen = 0;
+      for (let v = 0; v < 256; v++) if ((seen += hist[v]!) >= Math.max(1, Math.ceil(q * 10))) return v;
+      return 255;
+    };
+    for (let k = 0; k <= 20; k++) expect(quantile(hist, k / 20)).toBe(byDefinition(k / 20));
+  });
 });
 
 describe('otsuThreshold', () => {
