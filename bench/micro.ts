@@ -26,6 +26,7 @@ import { loadWeights } from '../src/model/weights/load.js';
 import type { LoadedModel } from '../src/model/weights/types.js';
 import { DEFAULT_ALLOWED_FORMATS, plainTensor, type DecodeLimits } from '../src/preprocess/decode.js';
 import { preprocessImage, preprocessSmallImage } from '../src/preprocess/index.js';
+import { sniffImageFormat } from '../src/preprocess/sniff.js';
 import { INPUT_SIZE, pixelsToTensor } from '../src/preprocess/tensor.js';
 import { digitPng } from '../test/support/mnist.js';
 import { sharedPath } from '../test/support/shared-data.js';
@@ -161,7 +162,7 @@ async function decoding(set: LabelledImages): Promise<void> {
     const small = preprocessSmallImage(bytes, AUTO);
     const onThread = small ? ms(await msPerCall(() => preprocessSmallImage(bytes, AUTO))) : '-';
     const mode = (await preprocessImage(bytes, AUTO)).mode;
-    const path = small ? 'PNG on the calling thread' : 'sharp';
+    const path = small ? `${sniffImageFormat(bytes)!.toUpperCase()} on the calling thread` : 'sharp';
     console.log(`| ${name} | ${width}x${height} | ${int(bytes.length)} | ${ms(plain)} | ${ms(auto)} | ${onThread} | ${mode}, ${path} |`);
   }
   console.log();
