@@ -22,7 +22,8 @@ async function startCluster() {
   });
   const out = { stdout: '' };
   child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the last log lines may still be in the pipe when the process has exited
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   onTestFinished(() => {
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
   });
