@@ -174,9 +174,10 @@ async function main(): Promise<void> {
   const last = samples.at(-1)!;
   const maxRss = Math.max(...samples.map((s) => s.rss));
   // GC and allocator sawtooth move single samples by tens of MB; a leak raises the floor. The
-  // verdict fits the lowest RSS of each 30 s window after warm-up.
+  // verdict fits the lowest RSS of each whole 30 s window after warm-up (the sample taken as the
+  // run ends would otherwise make a window of its own, one sample being no floor).
   const floors: Array<[number, number]> = [];
-  for (let from = WARMUP_MS; from < last.t; from += FLOOR_WINDOW_MS) {
+  for (let from = WARMUP_MS; from + FLOOR_WINDOW_MS <= last.t; from += FLOOR_WINDOW_MS) {
     const window = samples.filter((s) => s.t >= from && s.t < from + FLOOR_WINDOW_MS);
     if (window.length) floors.push([(from + FLOOR_WINDOW_MS / 2) / 60_000, Math.min(...window.map((s) => s.rss)) / MB]);
   }
