@@ -1,7 +1,8 @@
 /**
- * Items in, predictions out: turn each item into the model's input (small PNGs and JPEGs at once
- * on this thread, other images decoded by sharp in bounded concurrency), stack every good tensor into one batch, run one forward
- * pass, and put each answer (or each item's problem) back in its place.
+ * Items in, predictions out: turn each item into the model's input (small PNGs and JPEGs at
+ * once on this thread, other images decoded by sharp in bounded concurrency), stack every good
+ * tensor into one batch, run one forward pass, and put each answer (or each item's problem)
+ * back in its place.
  */
 import { setImmediate } from 'node:timers/promises';
 import type { ItemOrProblem, InputItem, PredictOptions } from '../http/inputs.js';

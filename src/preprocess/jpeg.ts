@@ -21,6 +21,7 @@
  * pipeline uses it; the plain pipeline's exact 28x28 levels stay sharp's.
  */
 import type { Plane } from './plane.js';
+import { ascii } from './sniff.js';
 
 /** Divisors of the picture's size this reader decodes at. */
 export type JpegScale = 1 | 2 | 4 | 8;
@@ -227,8 +228,8 @@ function decode(bytes: Uint8Array, maxPixels: number, chooseScale: (width: numbe
     else if (marker === 0xc0 || marker === 0xc1) frame = readFrame(body, maxPixels);
     else if (marker === 0xdd) restartInterval = (body[0]! << 8) | body[1]!;
     else if (marker === 0xe1 && isExif(body)) checkUpright(body.subarray(6));
-    else if (marker === 0xe2 && latin1(body, 0, 12) === 'ICC_PROFILE\0') leave();
-    else if (marker === 0xee && latin1(body, 0, 5) === 'Adobe' && body.length >= 12) adobeTransform = body[11];
+    else if (marker === 0xe2 && ascii(body, 0, 12) === 'ICC_PROFILE\0') leave();
+    else if (marker === 0xee && ascii(body, 0, 5) === 'Adobe' && body.length >= 12) adobeTransform = body[11];
     else if (marker === 0xda) {
       if (!frame) leave();
       checkYCbCr(frame, adobeTransform);
@@ -240,8 +241,7 @@ function decode(bytes: Uint8Array, maxPixels: number, chooseScale: (width: numbe
   }
 }
 
-const latin1 = (b: Uint8Array, start: number, end: number) => String.fromCharCode(...b.subarray(start, end));
-const isExif = (body: Uint8Array) => latin1(body, 0, 6) === 'Exif\0\0';
+const isExif = (body: Uint8Array) => ascii(body, 0, 6) === 'Exif\0\0';
 
 function readQuantTables(body: Uint8Array, tables: (Int32Array | undefined)[]): void {
   for (let p = 0; p < body.length;) {
@@ -340,11 +340,9 @@ function readScan(bytes: Uint8Array, dataStart: number, header: Uint8Array, fram
   if (!inScan.includes(luma)) leave();
   const quant = tables.quantTables[luma.quantTable] ?? leave();
   const n = 8 / tables.scale;
-  const out: Plane = {
-    width: Math.ceil(frame.width / tables.scale),
-    height: Math.ceil(frame.height / tables.scale),
-    data: new Uint8Array(Math.ceil(frame.width / tables.scale) * Math.ceil(frame.height / tables.scale)),
-  };
+  const width = Math.ceil(frame.width / tables.scale);
+  const height = Math.ceil(frame.height / tables.scale);
+  const out: Plane = { width, height, data: new Uint8Array(width * height) };
   const block = new LumaBlock(n, quant, out);
   const reader = new BitReader(bytes, dataStart);
   // one component alone is not interleaved: its blocks in raster order, one per MCU (T.81 A.2.2)

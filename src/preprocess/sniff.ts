@@ -5,7 +5,8 @@
 export const IMAGE_FORMATS = ['png', 'jpeg', 'webp', 'gif', 'tiff', 'avif', 'heif', 'svg'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
-const ascii = (buf: Uint8Array, start: number, end: number) => String.fromCharCode(...buf.subarray(start, end));
+/** Bytes start..end as characters, one per byte: a file's magic numbers and marker names. */
+export const ascii = (buf: Uint8Array, start: number, end: number) => String.fromCharCode(...buf.subarray(start, end));
 
 export function sniffImageFormat(buf: Uint8Array): ImageFormat | undefined {
   if (buf.length >= 8 && buf[0] === 0x89 && ascii(buf, 1, 4) === 'PNG' && buf[4] === 0x0d && buf[5] === 0x0a) return 'png';
