@@ -44,6 +44,9 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
   const grid = median3x3(cellQuantiles(img, darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, gw, gh), gw, gh);
   const sign = darkInk ? -1 : 1;
   const { index: xIndex, weight: xWeight } = axisWeights(w, cell, gw);
+  // where each run of pixels between the same two cell centres ends: the pixel loop tests one bound
+  const xEnd = new Int32Array(gw);
+  for (let x = 0; x < w; x++) xEnd[xIndex[x]!] = x + 1;
   const ys = axisWeights(h, cell, gh);
   const levels = new Uint8Array(w * h);
   // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
@@ -60,7 +63,7 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
       const c = xIndex[x]!;
       const start = row[c]!;
       const rise = row[gw > 1 ? c + 1 : c]! - start;
-      for (; x < w && xIndex[x] === c; x++, p++) {
+      for (const end = xEnd[c]!; x < end; x++, p++) {
         // d + 255 is in 0..510: flooring d + 255.5 rounds d to the nearest level
         const bin = (sign * (data[p]! - (start + xWeight[x]! * rise)) + 255.5) | 0;
         signed[bin]!++;
@@ -118,11 +121,15 @@ function insertSorted(sorted: Float32Array, n: number, v: number): void {
   sorted[i] = v;
 }
 
-/** Per pixel along one axis: the cell whose centre is at or before it, and the weight of the next cell. */
-function axisWeights(size: number, cell: number, cells: number): { index: Int32Array; weight: Float32Array } {
+/**
+ * Per pixel along one axis: the cell whose centre is at or before it, and the weight of the next
+ * cell. The weights are rounded to single precision, which the residual's rounding depends on,
+ * but held as doubles: the pixel loop then reads them without a conversion each.
+ */
+function axisWeights(size: number, cell: number, cells: number): { index: Int32Array; weight: Float64Array } {
   const centre = (c: number) => (c * cell + Math.min(size, (c + 1) * cell) - 1) / 2;
   const index = new Int32Array(size);
-  const weight = new Float32Array(size);
+  const weight = new Float64Array(size);
   if (cells === 1) return { index, weight };
   let c = 0;
   let from = centre(0);
@@ -135,7 +142,7 @@ function axisWeights(size: number, cell: number, cells: number): { index: Int32A
     }
     index[p] = c;
     // clamped: flat before the first centre and after the last
-    weight[p] = Math.min(1, Math.max(0, (p - from) / (to - from)));
+    weight[p] = Math.fround(Math.min(1, Math.max(0, (p - from) / (to - from))));
   }
   return { index, weight };
 }

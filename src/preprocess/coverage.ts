@@ -65,7 +65,9 @@ export function inkCoverage(
   const data = new Float32Array(width * height);
   const found = { x0: width, y0: height, x1: -1, y1: -1 };
   // a block of samples between the same four source pixels: interpolation never leaves their
-  // range, so a block whose four pixels are all paper (most of the crop) needs no interpolation
+  // range (but for rounding, far less than half a level), so a block whose four pixels are all
+  // paper (most of the crop) needs no interpolation, nor one whose four pixels are all ink (the
+  // inside of the strokes)
   for (let j = 0; j + 1 < ys.runs.length; j++) {
     const ya = ys.runs[j]!;
     const yb = ys.runs[j + 1]!;
@@ -79,6 +81,16 @@ export function inkCoverage(
       const bottomA = src[r1 + xs.a[xa]!]!;
       const bottomB = src[r1 + xs.b[xa]!]!;
       if (Math.max(topA, topB, bottomA, bottomB) <= threshold) continue;
+      // half a level of margin for that rounding (the same test as min > threshold for a whole threshold)
+      if (Math.min(topA, topB, bottomA, bottomB) - 0.5 > threshold) {
+        // a loop, not fill(): the blocks are a few samples wide, too short for a call to pay
+        for (let y = ya; y < yb; y++) for (let x = xa; x < xb; x++) data[y * width + x] = 1;
+        if (xa < found.x0) found.x0 = xa;
+        if (xb - 1 > found.x1) found.x1 = xb - 1;
+        if (ya < found.y0) found.y0 = ya;
+        if (yb - 1 > found.y1) found.y1 = yb - 1;
+        continue;
+      }
       for (let y = ya; y < yb; y++) {
         const fy = ys.f[y]!;
         for (let x = xa; x < xb; x++) {

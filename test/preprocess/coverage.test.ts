@@ -33,4 +33,18 @@ describe('inkCoverage', () => {
     const levels = plane(9, 9, (x, y) => (x === 4 && y === 4 ? 101 : 0));
     expect(inkCoverage(levels, { x0: 4, y0: 4, x1: 4, y1: 4 }, 100).box).toBeNull();
   });
+
+  it('fills the inside of a stroke as interpolating it would', () => {
+    // a solid block of 100: at threshold 99 the blocks of samples inside it are filled whole;
+    // at 99.6 (less than half a level below) they are interpolated sample by sample
+    const levels = plane(16, 16, (x, y) => (x >= 4 && x < 12 && y >= 3 && y < 13 ? 100 : 10));
+    const box = { x0: 4, y0: 3, x1: 11, y1: 12 };
+    const filled = inkCoverage(levels, box, 99, 3);
+    const interpolated = inkCoverage(levels, box, 99.6, 3);
+    expect(filled.ink.data).toEqual(interpolated.ink.data);
+    expect(filled.box).toEqual(interpolated.box);
+    // the block's pixels are samples 3..26 across and 3..32 down (from the margin pixel at 3, 2);
+    // the outer sample of each edge pixel, a third of a pixel from the paper, mixes in too much of it
+    expect(filled.box).toEqual({ x0: 4, y0: 4, x1: 25, y1: 31 });
+  });
 });
