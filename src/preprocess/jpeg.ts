@@ -449,12 +449,16 @@ class LumaBlock {
   /** The block's n x n pixels at (x0, y0) of the output, cut at its edges; the coefficients are cleared for the next block. */
   write(x0: number, y0: number): void {
     const { n, out, matrix: m, rows, coefficients: c, acRows } = this;
-    const w = Math.min(n, out.width - x0);
+    const { width: stride, data } = out;
+    const w = Math.min(n, stride - x0);
     const h = Math.min(n, out.height - y0);
     if (acRows === 0) {
-      // a flat block (most of a sheet of paper): every pixel is the mean, DC / 8
+      // a flat block (most of a sheet of paper): every pixel is the mean, DC / 8; plain stores,
+      // as a TypedArray.fill call per row of 4 cost more than the 4 stores
       const level = clampLevel(this.dc / 8);
-      for (let y = 0; y < h; y++) out.data.fill(level, (y0 + y) * out.width + x0, (y0 + y) * out.width + x0 + w);
+      for (let y = 0, o = y0 * stride + x0; y < h; y++, o += stride) {
+        for (let x = 0; x < w; x++) data[o + x] = level;
+      }
       return;
     }
     c[0] = this.dc;
@@ -462,11 +466,21 @@ class LumaBlock {
     if (n === 4) {
       // the half-size decode, the common case: butterflies instead of the matrix products
       for (let v = 0; v < used; v++) idct4(c, 4 * v, 1);
-      for (let x = 0; x < 4; x++) idct4(c, x, 4);
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) out.data[(y0 + y) * out.width + x0 + x] = clampLevel(c[4 * y + x]!);
+      if (used === 1) {
+        // horizontal frequencies only (a third of a photo's blocks): the four rows are equal,
+        // each column's transform being its DC term alone
+        for (let x = 0; x < 4; x++) c[x] = clampLevel(DC_4 * c[x]!);
+        for (let y = 0, o = y0 * stride + x0; y < h; y++, o += stride) {
+          for (let x = 0; x < w; x++) data[o + x] = c[x]!;
+        }
+        for (let x = 0; x < 4; x++) c[x] = 0;
+        return;
       }
-      c.fill(0);
+      for (let x = 0; x < 4; x++) idct4(c, x, 4);
+      for (let y = 0, o = y0 * stride + x0; y < h; y++, o += stride) {
+        for (let x = 0; x < w; x++) data[o + x] = clampLevel(c[4 * y + x]!);
+      }
+      for (let i = 0; i < 16; i++) c[i] = 0;
       return;
     }
     // rows first: rows[v][x] = sum over u of m[x][u] c[v][u]; then columns (the DC's row at least)
