@@ -4,6 +4,7 @@ import { predictOptions, PredictQuery, readBatchInputs, readSingleInput } from '
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import type { ItemResult } from '../inference/predictor.js';
+import { takeTurn } from '../inference/turns.js';
 import { BatchResponse, modelRef, PredictResponse } from './schemas.js';
 
 const INPUT_PROBLEMS = [
@@ -59,6 +60,8 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       serializerCompiler: serializeDirectly,
     },
     async (request) => {
+      // before the body is parsed: a request waiting for its turn holds only its raw bytes
+      await takeTurn();
       const { items: item, fields } = await readSingleInput(request, limits);
       const options = predictOptions(request.query, fields);
       try {
@@ -88,6 +91,8 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       serializerCompiler: serializeDirectly,
     },
     async (request) => {
+      // as /predict: the turn first, then the body
+      await takeTurn();
       const { items, fields } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
       metrics.batchSize.observe(items.length);
       const results = await predictor.predictMany(items, predictOptions(request.query, fields));

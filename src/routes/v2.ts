@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { toHttpProblem } from '../http/errors.js';
 import { HttpProblem } from '../http/problem.js';
 import type { InputItem, ItemOrProblem } from '../http/inputs.js';
+import { takeTurn } from '../inference/turns.js';
 import { INPUT_SIZE } from '../preprocess/tensor.js';
 import { SERVICE_VERSION } from '../config.js';
 
@@ -185,6 +186,8 @@ export const v2ModelRoutes: FastifyPluginAsync = async (fastify) => {
     },
     async (request) => {
       checkModel(request.params.model);
+      // one request's work per turn of the loop, as the other inference routes (turns.ts)
+      await takeTurn();
       const parsed = InferenceRequest.safeParse(request.body);
       if (!parsed.success) throw bad(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
       const { id, inputs, outputs } = parsed.data;
