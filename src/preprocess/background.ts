@@ -21,6 +21,15 @@ export const BACKGROUND_QUANTILE = 0.25;
 /** distance between the 5% and the 25% quantiles of a standard normal */
 const NORMAL_5_TO_25 = 0.9704;
 
+/**
+ * Scratch counts, kept rather than allocated per call: a typed array over 64 bytes lives outside
+ * the JavaScript heap and costs about 2.7 us to allocate here, which for a 28x28 digit is as much
+ * as a pass over its pixels. A cell's level counts (cleared for each cell); the signed
+ * residual's counts (bin v + 255 for -255..255; all zero between calls).
+ */
+const cellCounts = new Uint32Array(256);
+const signedCounts = new Uint32Array(511);
+
 export interface Residual {
   /** ink strength above the paper, 0..255 */
   readonly levels: Uint8Array;
@@ -50,7 +59,7 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
   const ys = axisWeights(h, cell, gh);
   const levels = new Uint8Array(w * h);
   // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
-  const signed = new Uint32Array(511);
+  const signed = signedCounts;
   // the background along the current row, at each cell column's centre
   const row = new Float32Array(gw);
   for (let y = 0; y < h; y++) {
@@ -74,13 +83,14 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
   const noise = (quantile(signed, 0.25) - quantile(signed, 0.05)) / NORMAL_5_TO_25;
   const histogram = signed.slice(255);
   for (let bin = 0; bin < 255; bin++) histogram[0]! += signed[bin]!;
+  signed.fill(0);
   return { levels, histogram, noise };
 }
 
 function cellQuantiles(img: Plane, q: number, cell: number, gw: number, gh: number): Float32Array {
   const { width: w, height: h, data } = img;
   const grid = new Float32Array(gw * gh);
-  const hist = new Uint32Array(256);
+  const hist = cellCounts;
   for (let gy = 0; gy < gh; gy++) {
     const y0 = gy * cell;
     const y1 = Math.min(h, y0 + cell);
@@ -121,12 +131,32 @@ function insertSorted(sorted: Float32Array, n: number, v: number): void {
   sorted[i] = v;
 }
 
+interface AxisWeights {
+  readonly index: Int32Array;
+  readonly weight: Float64Array;
+}
+
+/** axisWeights' results for the last few axes seen (a batch's pictures mostly share a size), only ever read. */
+const recentAxes = new Map<string, AxisWeights>();
+const RECENT_AXES = 8;
+
+function axisWeights(size: number, cell: number, cells: number): AxisWeights {
+  const key = `${size},${cell},${cells}`;
+  let axis = recentAxes.get(key);
+  if (axis === undefined) {
+    axis = computeAxisWeights(size, cell, cells);
+    if (recentAxes.size >= RECENT_AXES) recentAxes.delete(recentAxes.keys().next().value!);
+    recentAxes.set(key, axis);
+  }
+  return axis;
+}
+
 /**
  * Per pixel along one axis: the cell whose centre is at or before it, and the weight of the next
  * cell. The weights are rounded to single precision, which the residual's rounding depends on,
  * but held as doubles: the pixel loop then reads them without a conversion each.
  */
-function axisWeights(size: number, cell: number, cells: number): { index: Int32Array; weight: Float64Array } {
+function computeAxisWeights(size: number, cell: number, cells: number): AxisWeights {
   const centre = (c: number) => (c * cell + Math.min(size, (c + 1) * cell) - 1) / 2;
   const index = new Int32Array(size);
   const weight = new Float64Array(size);

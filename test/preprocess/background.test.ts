@@ -53,4 +53,17 @@ describe('subtractBackground', () => {
     const r = subtractBackground({ width: W, height: H, data: lit(() => false) }, false);
     expect(r.histogram.reduce((a, b) => a + b, 0)).toBe(W * H);
   });
+
+  it('gives the same answer whatever came before (its scratch counts and cached axes are not carried over)', () => {
+    const picture = { width: W, height: H, data: lit((x) => x >= 60 && x < 64, 3) };
+    const first = subtractBackground(picture, false);
+    // other sizes and the other polarity in between, more than the cache of axes holds
+    for (let side = 20; side < 200; side += 15) {
+      subtractBackground(
+        { width: side, height: side + 7, data: Uint8Array.from(noise(side * (side + 7), 40), (v) => Math.max(0, Math.min(255, 128 + v))) },
+        true,
+      );
+    }
+    expect(subtractBackground(picture, false)).toEqual(first);
+  });
 });
