@@ -2,8 +2,8 @@
 
 /**
  * The odd pixels' counts while histogram() runs, all zero between calls. Kept, not allocated per
- * call: a typed array over 64 bytes lives outside the JavaScript heap, and allocating one costs
- * about 2.7 us here, as much as counting a 28x28 digit's pixels.
+ * call: a typed array over 64 bytes lives outside the JavaScript heap, and for a 28x28 digit
+ * allocating it costs about as much as counting the pixels (see background.ts' scratch counts).
  */
 const oddCounts = new Uint32Array(256);
 
