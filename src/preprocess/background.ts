@@ -53,10 +53,7 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
   // the paper is on the other side of the ink: the upper quantile when the ink is dark
   const grid = median3x3(cellQuantiles(img, darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, gw, gh), gw, gh);
   const sign = darkInk ? -1 : 1;
-  const { index: xIndex, weight: xWeight } = axisWeights(w, cell, gw);
-  // where each run of pixels between the same two cell centres ends: the pixel loop tests one bound
-  const xEnd = new Int32Array(gw);
-  for (let x = 0; x < w; x++) xEnd[xIndex[x]!] = x + 1;
+  const { index: xIndex, weight: xWeight, end: xEnd } = axisWeights(w, cell, gw);
   const ys = axisWeights(h, cell, gh);
   const levels = new Uint8Array(w * h);
   // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
@@ -135,6 +132,8 @@ function insertSorted(sorted: Float32Array, n: number, v: number): void {
 interface AxisWeights {
   readonly index: Int32Array;
   readonly weight: Float64Array;
+  /** per cell, one past the last pixel whose `index` it is: the pixel loop tests one bound per run */
+  readonly end: Int32Array;
 }
 
 /** axisWeights' results for the last few axes seen (a batch's pictures mostly share a size), only ever read. */
@@ -161,7 +160,9 @@ function computeAxisWeights(size: number, cell: number, cells: number): AxisWeig
   const centre = (c: number) => (c * cell + Math.min(size, (c + 1) * cell) - 1) / 2;
   const index = new Int32Array(size);
   const weight = new Float64Array(size);
-  if (cells === 1) return { index, weight };
+  const end = new Int32Array(cells);
+  end[0] = size;
+  if (cells === 1) return { index, weight, end };
   let c = 0;
   let from = centre(0);
   let to = centre(1);
@@ -172,8 +173,9 @@ function computeAxisWeights(size: number, cell: number, cells: number): AxisWeig
       to = centre(c + 1);
     }
     index[p] = c;
+    end[c] = p + 1;
     // clamped: flat before the first centre and after the last
     weight[p] = Math.fround(Math.min(1, Math.max(0, (p - from) / (to - from))));
   }
-  return { index, weight };
+  return { index, weight, end };
 }
