@@ -4,13 +4,30 @@
  * Only this file listens, forks or exits.
  */
 import cluster from 'node:cluster';
+import { setFlagsFromString } from 'node:v8';
 import { buildApp, stopBeingReady } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { availableCpus } from './cpus.js';
 import { WeightsError } from './model/weights/types.js';
 import { superviseWorkers } from './supervisor.js';
 
+/**
+ * V8 allocation-site pretenuring off. When V8 sees the objects of one allocation site survive,
+ * it allocates that site's later objects straight in the old generation. Each multipart request
+ * then left old objects pointing at its young ones, which kept them alive through the next
+ * scavenge and got them promoted: about 1.2 MB per scavenge at one connection, pauses of 4 to
+ * 12 ms instead of under 2, the p99 of light loads. It needs busboy's form-data parser (without
+ * its per-file `_read` closure, lib/types/multipart.js, it is gone) and a process holding some
+ * 20 MB of other live objects, as this one does. bench/gc.ts reproduces it on a bare Fastify
+ * route and measures the service (docs/BENCHMARKS.md). Set at run time: the collector reads
+ * the flag at each collection.
+ */
+function keepRequestGarbageYoung(): void {
+  setFlagsFromString('--no-allocation-site-pretenuring');
+}
+
 async function serve(config: Config): Promise<void> {
+  keepRequestGarbageYoung();
   const app = await buildApp(config);
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -1,0 +1,115 @@
+/**
+ * Garbage-collection pauses under multipart uploads, at one connection (where each pause is
+ * a request's whole latency). First a bare Fastify + @fastify/multipart route
+ * (bench/lib/multipart-echo.ts) holding about 20 MB of other live objects, with V8's
+ * allocation-site pretenuring on (Node's default) and off (`--no-allocation-site-pretenuring`),
+ * and without the held objects; then the service itself (`dist/server.js`, one worker), which
+ * turns pretenuring off at start (src/server.ts). Every server runs with `--trace-gc-nvp`;
+ * wrk sends test digit 0 as a multipart PNG. Prints requests/s, p50 and p99, and per
+ * scavenge the bytes promoted to the old generation and the pause.
+ *
+ *   npm run bench:gc -- [--seconds 6]
+ *
+ * Needs: wrk, and the build (the npm script runs it).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadMnistSplit } from '../src/data/idx.js';
+import { multipart } from '../test/hostile/support/http.js';
+import { digitPng } from '../test/support/mnist.js';
+import { freePort, REPO } from './lib/child-server.js';
+import { wrk } from './lib/wrk.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' } } });
+const SECONDS = Number(values.seconds);
+const SHARED = process.env.DIGIT_SERVE_SHARED_DATA ?? resolve(REPO, '../shared/data');
+const work = mkdtempSync(join(tmpdir(), 'bench-gc-'));
+
+interface Subject {
+  readonly name: string;
+  readonly args: string[];
+  readonly env: Record<string, string>;
+  /** the path that answers 200 once the server is up, and the one loaded */
+  readonly readyPath: string;
+  readonly path: string;
+}
+
+const echo = (name: string, flags: string[], hold: number): Subject => ({
+  name,
+  args: [...flags, '--import', 'tsx', 'bench/lib/multipart-echo.ts'],
+  env: { HOLD_OBJECTS: String(hold) },
+  readyPath: '/',
+  path: '/',
+});
+
+const SUBJECTS: Subject[] = [
+  echo('bare Fastify, 20 MB held, pretenuring on', [], 300_000),
+  echo('bare Fastify, 20 MB held, pretenuring off', ['--no-allocation-site-pretenuring'], 300_000),
+  echo('bare Fastify, nothing held, pretenuring on', [], 0),
+  {
+    name: 'the service (WORKERS=1)',
+    args: ['dist/server.js'],
+    env: { WORKERS: '1', LOG_LEVEL: 'warn' },
+    readyPath: '/health/ready',
+    path: '/predict',
+  },
+];
+
+/** `--trace-gc-nvp` prints one `name=value` line per collection; scavenges say `gc=s`. */
+function scavenges(lines: string[]): { count: number; promotedKb: number; pauseMs: number } {
+  const rows = lines
+    .filter((l) => / gc=s /.test(l))
+    .map((l) => Object.fromEntries(l.split(/\s+/).flatMap((kv) => (kv.includes('=') ? [kv.split('=', 2) as [string, string]] : []))));
+  const mean = (key: string) => rows.reduce((sum, r) => sum + Number(r[key]), 0) / Math.max(1, rows.length);
+  return { count: rows.length, promotedKb: mean('promoted') / 1000, pauseMs: mean('pause') };
+}
+
+async function measure(subject: Subject, bodyFile: string, contentType: string): Promise<string> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--trace-gc-nvp', ...subject.args], {
+    cwd: REPO,
+    env: { ...process.env, ...subject.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  let partial = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = partial + chunk.toString('utf8');
+    const complete = text.split('\n');
+    partial = complete.pop()!;
+    lines.push(...complete);
+  });
+  try {
+    for (const until = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 200))) {
+      if (Date.now() > until || child.exitCode !== null) throw new Error(`${subject.name} did not start`);
+      if (
+        await fetch(`${url}${subject.readyPath}`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+    }
+    await wrk(`${url}${subject.path}`, bodyFile, contentType, 1, 2, work); // warm-up
+    const from = lines.length;
+    const r = await wrk(`${url}${subject.path}`, bodyFile, contentType, 1, SECONDS, work);
+    const gc = scavenges(lines.slice(from));
+    return `| ${subject.name} | ${r.okPerSec.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${(gc.count / SECONDS).toFixed(1)} | ${gc.promotedKb.toFixed(0)} | ${gc.pauseMs.toFixed(2)} |`;
+  } finally {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+  }
+}
+
+const test = await loadMnistSplit(join(SHARED, 'mnist'), 't10k');
+const upload = multipart([{ name: 'image', filename: '0.png', contentType: 'image/png', data: await digitPng(test, 0) }]);
+const bodyFile = join(work, 'png.body');
+writeFileSync(bodyFile, upload.body);
+console.log(`one connection, ${SECONDS} s after a 2 s warm-up, a 28x28 PNG as multipart:`);
+console.log('| server | requests/s | p50 ms | p99 ms | scavenges/s | KB promoted per scavenge | pause per scavenge, ms |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const subject of SUBJECTS) console.log(await measure(subject, bodyFile, upload.contentType));
