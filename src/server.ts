@@ -13,11 +13,12 @@ import { superviseWorkers } from './supervisor.js';
 
 /**
  * V8 allocation-site pretenuring off. When V8 sees the objects of one allocation site survive,
- * it allocates that site's later objects straight in the old generation. Each multipart request
- * then left old objects pointing at its young ones, which kept them alive through the next
- * scavenge and got them promoted: about 1.2 MB per scavenge at one connection, pauses of 4 to
- * 12 ms instead of under 2, the p99 of light loads. It needs busboy's form-data parser (without
- * its per-file `_read` closure, lib/types/multipart.js, it is gone) and a process holding some
+ * it allocates that site's later objects straight in the old generation. With it on, the
+ * objects of every multipart request survived the next scavenge and were promoted, dead: about
+ * 1.2 MB per scavenge at one connection, pauses of 4 to 12 ms instead of under 2, the p99 of
+ * light loads (most likely a pretenured object pointing at the request's young ones; which
+ * site was not pinned down). It needs busboy's form-data parser (without the `_read` closure
+ * it gives each file stream, lib/types/multipart.js, it is gone) and a process holding some
  * 20 MB of other live objects, as this one does. bench/gc.ts reproduces it on a bare Fastify
  * route and measures the service (docs/BENCHMARKS.md). Set at run time: the collector reads
  * the flag at each collection.
