@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { loadMnistSplit } from '../src/data/idx.js';
 import { multipart } from '../test/hostile/support/http.js';
 import { digitPng } from '../test/support/mnist.js';
-import { freePort, REPO } from './lib/child-server.js';
+import { freePort, REPO, waitReady } from './lib/child-server.js';
 import { photoJpeg } from './lib/pictures.js';
 import { wrk, type WrkResult } from './lib/wrk.js';
 
@@ -141,18 +141,6 @@ const SERVERS: Server[] = [
   ...(values['peer-configs'] === 'all' ? [peer(1), peer(1, '1'), peer(2), peer(2, '1')] : [peer(2), peer(2, '1')]),
 ].filter((s) => values.sides.split(',').includes(s.side));
 
-async function waitReady(url: string): Promise<void> {
-  for (const until = Date.now() + 60_000; Date.now() < until;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not become ready`);
-}
-
 interface Running {
   readonly server: Server;
   readonly url: string;
@@ -181,8 +169,9 @@ async function main(): Promise<void> {
   try {
     for (const server of SERVERS) {
       const port = await freePort();
-      running.push({ server, url: `http://127.0.0.1:${port}`, child: server.start(port) });
-      await waitReady(`http://127.0.0.1:${port}${server.readyPath}`);
+      const child = server.start(port);
+      running.push({ server, url: `http://127.0.0.1:${port}`, child });
+      await waitReady(`http://127.0.0.1:${port}`, server.readyPath, child);
     }
     const rounds = new Map<string, WrkResult[]>();
     for (let round = 1; round <= ROUNDS; round++) {

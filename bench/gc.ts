@@ -16,11 +16,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadMnistSplit } from '../src/data/idx.js';
 import { multipart } from '../test/hostile/support/http.js';
 import { digitPng } from '../test/support/mnist.js';
-import { freePort, REPO } from './lib/child-server.js';
+import { freePort, REPO, waitReady } from './lib/child-server.js';
 import { wrk } from './lib/wrk.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' } } });
@@ -76,24 +77,9 @@ async function measure(subject: Subject, bodyFile: string, contentType: string):
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
-  let partial = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    const text = partial + chunk.toString('utf8');
-    const complete = text.split('\n');
-    partial = complete.pop()!;
-    lines.push(...complete);
-  });
+  createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
   try {
-    for (const until = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 200))) {
-      if (Date.now() > until || child.exitCode !== null) throw new Error(`${subject.name} did not start`);
-      if (
-        await fetch(`${url}${subject.readyPath}`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-    }
+    await waitReady(url, subject.readyPath, child);
     await wrk(`${url}${subject.path}`, bodyFile, contentType, 1, 2, work); // warm-up
     const from = lines.length;
     const r = await wrk(`${url}${subject.path}`, bodyFile, contentType, 1, SECONDS, work);

@@ -41,6 +41,15 @@ function processTree(root: number): number[] {
   return tree;
 }
 
+/** Polls `url` + `path` until it answers 200; throws if `child` exits first or after a minute. */
+export async function waitReady(url: string, path: string, child: ChildProcess): Promise<void> {
+  for (const until = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 100))) {
+    const r = await send(url, { method: 'GET', path, timeoutMs: 1_000 });
+    if (r.status === 200) return;
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`the server at ${url} did not become ready`);
+  }
+}
+
 export interface ChildServer {
   readonly url: string;
   readonly pid: number;
@@ -65,12 +74,7 @@ export async function startChildServer(env: Record<string, string>, logFile?: st
   });
   if (typeof out === 'number') closeSync(out); // the child holds its own copy
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  for (const until = Date.now() + 60_000; ;) {
-    const r = await send(url, { method: 'GET', path: '/health/ready', timeoutMs: 1_000 });
-    if (r.status === 200) break;
-    if (child.exitCode !== null || Date.now() > until) throw new Error('the server did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitReady(url, '/health/ready', child);
   return {
     url,
     pid: child.pid!,
