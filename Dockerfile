@@ -1,9 +1,11 @@
-# Build: install everything, compile TypeScript, then drop the dev dependencies.
+# Build: install everything, compile the pixel kernels (AssemblyScript -> dist/kernels.wasm) and
+# TypeScript, then drop the dev dependencies.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY assembly ./assembly
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 

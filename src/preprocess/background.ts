@@ -6,10 +6,10 @@
  * replaces the odd cell a blot of ink did fill while keeping linear gradients exact. The grid
  * is interpolated bilinearly between cell centres. The result is ink strength, bright ink on
  * dark whichever side the ink was on. Cost: one pass to fill the cell histograms, one to
- * interpolate and subtract, O(pixels).
+ * interpolate and subtract, O(pixels); both run in WebAssembly (assembly/background.ts).
  */
 import type { Plane } from './plane.js';
-import { quantile } from './histogram.js';
+import { f32, kernels, place, placeCopy, scoped, u32, u8 } from './kernels.js';
 
 /** cells along the longer side: coarse enough that a stroke never fills a cell */
 export const BACKGROUND_GRID_CELLS = 8;
@@ -20,16 +20,6 @@ export const BACKGROUND_QUANTILE = 0.25;
 
 /** distance between the 5% and the 25% quantiles of a standard normal */
 const NORMAL_5_TO_25 = 0.9704;
-
-/**
- * Scratch counts, kept rather than allocated per call: a typed array over 64 bytes lives outside
- * the JavaScript heap, and for a 28x28 digit the allocations cost as much as the passes over
- * its pixels (keeping these, histogram()'s and the axes' took a digit's preprocessing from 123
- * to 102 us). A cell's level counts (cleared for each cell); the signed residual's counts (bin
- * v + 255 for -255..255; all zero between calls).
- */
-const cellCounts = new Uint32Array(256);
-const signedCounts = new Uint32Array(511);
 
 export interface Residual {
   /** ink strength above the paper, 0..255 */
@@ -50,59 +40,27 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
   const cell = Math.max(MIN_BACKGROUND_CELL, Math.ceil(Math.max(w, h) / BACKGROUND_GRID_CELLS));
   const gw = Math.ceil(w / cell);
   const gh = Math.ceil(h / cell);
-  // the paper is on the other side of the ink: the upper quantile when the ink is dark
-  const grid = median3x3(cellQuantiles(img, darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, gw, gh), gw, gh);
-  const sign = darkInk ? -1 : 1;
-  const { index: xIndex, weight: xWeight, end: xEnd } = axisWeights(w, cell, gw);
-  const ys = axisWeights(h, cell, gh);
-  const levels = new Uint8Array(w * h);
-  // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
-  const signed = signedCounts;
-  // the background along the current row, at each cell column's centre
-  const row = new Float32Array(gw);
-  for (let y = 0; y < h; y++) {
-    const r0 = ys.index[y]! * gw;
-    const r1 = gh > 1 ? r0 + gw : r0;
-    const fy = ys.weight[y]!;
-    for (let c = 0; c < gw; c++) row[c] = grid[r0 + c]! + fy * (grid[r1 + c]! - grid[r0 + c]!);
-    // cell by cell: the background's start and rise towards the next cell's centre are read once per cell
-    for (let x = 0, p = y * w; x < w;) {
-      const c = xIndex[x]!;
-      const start = row[c]!;
-      const rise = row[gw > 1 ? c + 1 : c]! - start;
-      for (const end = xEnd[c]!; x < end; x++, p++) {
-        // d + 255 is in 0..510: flooring d + 255.5 rounds d to the nearest level
-        const bin = (sign * (data[p]! - (start + xWeight[x]! * rise)) + 255.5) | 0;
-        signed[bin]!++;
-        levels[p] = bin > 255 ? bin - 255 : 0;
-      }
-    }
-  }
-  const noise = (quantile(signed, 0.25) - quantile(signed, 0.05)) / NORMAL_5_TO_25;
-  const histogram = signed.slice(255);
-  for (let bin = 0; bin < 255; bin++) histogram[0]! += signed[bin]!;
-  signed.fill(0);
-  return { levels, histogram, noise };
-}
-
-function cellQuantiles(img: Plane, q: number, cell: number, gw: number, gh: number): Float32Array {
-  const { width: w, height: h, data } = img;
-  const grid = new Float32Array(gw * gh);
-  const hist = cellCounts;
-  for (let gy = 0; gy < gh; gy++) {
-    const y0 = gy * cell;
-    const y1 = Math.min(h, y0 + cell);
-    for (let gx = 0; gx < gw; gx++) {
-      const x0 = gx * cell;
-      const x1 = Math.min(w, x0 + cell);
-      hist.fill(0);
-      for (let y = y0; y < y1; y++) {
-        for (let p = y * w + x0, end = y * w + x1; p < end; p++) hist[data[p]!]!++;
-      }
-      grid[gy * gw + gx] = quantile(hist, q, (x1 - x0) * (y1 - y0));
-    }
-  }
-  return grid;
+  return scoped(() => {
+    const pixels = placeCopy(data);
+    // the paper is on the other side of the ink: the upper quantile when the ink is dark
+    const quantiles = place(gw * gh * 4);
+    const q = darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE;
+    kernels.cellQuantiles(pixels, w, h, q, cell, gw, gh, place(256 * 4), quantiles);
+    const grid = placeCopy(median3x3(f32(quantiles, gw * gh), gw, gh));
+    const xs = axisWeights(w, cell, gw);
+    const ys = axisWeights(h, cell, gh);
+    // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
+    const signed = place(511 * 4);
+    u32(signed, 511).fill(0);
+    const levels = place(w * h);
+    const sign = darkInk ? -1 : 1;
+    const [xIndex, xWeight, xEnd, yIndex, yWeight] = [xs.index, xs.weight, xs.end, ys.index, ys.weight].map(placeCopy);
+    kernels.residual(pixels, w, h, grid, gw, gh, sign, xIndex!, xWeight!, xEnd!, yIndex!, yWeight!, place(gw * 4), signed, levels);
+    const noise = (kernels.quantile(signed, 511, 0.25, w * h) - kernels.quantile(signed, 511, 0.05, w * h)) / NORMAL_5_TO_25;
+    const histogram = u32(signed + 255 * 4, 256).slice();
+    for (const count of u32(signed, 255)) histogram[0]! += count;
+    return { levels: u8(levels, w * h).slice(), histogram, noise };
+  });
 }
 
 /** Median of each cell's 3x3 neighbourhood (fewer at the edges; the mean of the middle two when even). */

@@ -5,6 +5,7 @@
  * become grey instead of vanishing or aliasing); the rare enlargement of a tiny crop
  * interpolates linearly. Separable: one pass per axis, O(source pixels).
  */
+import { f32, kernels, place, placeCopy, scoped } from './kernels.js';
 import type { Box, Plane } from './plane.js';
 
 export const DIGIT_BOX = 20;
@@ -60,40 +61,15 @@ export function fitToBox(ink: Plane<Float32Array>, box: Box, side = DIGIT_BOX): 
   const scale = side / Math.max(bw, bh);
   const ow = Math.max(1, Math.round(bw * scale));
   const oh = Math.max(1, Math.round(bh * scale));
-  // rows first: bh x ow, then columns: oh x ow
-  const xs = axisTaps(bw, ow);
-  const rows = new Float32Array(bh * ow);
-  // read once: looked up inside the loop, the field cost a quarter of this pass
-  const data = ink.data;
-  // two rows at a time: an output's sum is a chain of dependent additions, and two chains
-  // overlap (a third faster); an odd last row is paired with itself
-  for (let y = 0; y < bh; y += 2) {
-    const src = (box.y0 + y) * ink.width + box.x0;
-    const below = y + 1 < bh ? src + ink.width : src;
-    for (let o = 0; o < ow; o++) {
-      // data[at + k] and data[atBelow + k] meet weights[k]
-      const at = src + xs.first[o]! - xs.start[o]!;
-      const atBelow = below + xs.first[o]! - xs.start[o]!;
-      let acc = 0;
-      let accBelow = 0;
-      for (let k = xs.start[o]!, end = xs.start[o + 1]!; k < end; k++) {
-        acc += xs.weights[k]! * data[at + k]!;
-        accBelow += xs.weights[k]! * data[atBelow + k]!;
-      }
-      rows[y * ow + o] = acc;
-      if (y + 1 < bh) rows[(y + 1) * ow + o] = accBelow;
-    }
-  }
-  const ys = axisTaps(bh, oh);
-  const out = new Float32Array(oh * ow);
-  for (let o = 0; o < oh; o++) {
-    // rows[at + k * ow + x] meets weights[k]
-    const at = (ys.first[o]! - ys.start[o]!) * ow;
-    for (let x = 0; x < ow; x++) {
-      let acc = 0;
-      for (let k = ys.start[o]!, end = ys.start[o + 1]!; k < end; k++) acc += ys.weights[k]! * rows[at + k * ow + x]!;
-      out[o * ow + x] = acc;
-    }
-  }
-  return { width: ow, height: oh, data: out };
+  // rows first: bh x ow, then columns: oh x ow (WebAssembly kernels, assembly/crop.ts)
+  return scoped(() => {
+    const xs = axisTaps(bw, ow);
+    const ys = axisTaps(bh, oh);
+    const src = placeCopy(ink.data) + (box.y0 * ink.width + box.x0) * 4;
+    const rows = place(bh * ow * 4);
+    const out = place(oh * ow * 4);
+    kernels.resample(src, bh, ink.width, 1, ow, placeCopy(xs.first), placeCopy(xs.start), placeCopy(xs.weights), rows, ow, 1);
+    kernels.resample(rows, ow, 1, ow, oh, placeCopy(ys.first), placeCopy(ys.start), placeCopy(ys.weights), out, 1, ow);
+    return { width: ow, height: oh, data: f32(out, oh * ow).slice() };
+  });
 }

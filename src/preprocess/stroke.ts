@@ -12,26 +12,16 @@
  */
 import type { Box, Plane } from './plane.js';
 import { DIGIT_BOX } from './fit.js';
+import { kernels, placeCopy, scoped } from './kernels.js';
 
 /** stroke width band of MNIST's test digits, in pixels of the 20-pixel box (10th, 90th percentiles) */
 export const MNIST_STROKE_WIDTH = { min: 1.67, max: 2.96 } as const;
 
-/** Mean stroke width of binary ink (1 = ink), in pixels: 2 * area / perimeter. */
+/** Mean stroke width of binary ink (1 = ink), in pixels: 2 * area / perimeter (a WebAssembly kernel, assembly/crop.ts). */
 export function strokeWidth(ink: Plane<Float32Array>): number {
-  const { width: w, height: h, data } = ink;
-  let area = 0;
-  // two ink pixels side by side or one above the other share an edge, on the perimeter of neither
-  let joined = 0;
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i++) {
-      if (!(data[i]! > 0)) continue;
-      area++;
-      if (x < w - 1 && data[i + 1]! > 0) joined++;
-      if (y < h - 1 && data[i + w]! > 0) joined++;
-    }
-  }
-  const perimeter = 4 * area - 2 * joined;
-  return perimeter ? (2 * area) / perimeter : 0;
+  return scoped(() => {
+    return kernels.strokeWidth(placeCopy(ink.data), ink.width, ink.height);
+  });
 }
 
 /**

@@ -1,0 +1,173 @@
+/**
+ * The preprocessing's pixel kernels, compiled from assembly/ to WebAssembly (npm run
+ * build:kernels writes dist/kernels.wasm; the build and test scripts run it first), and the
+ * module's memory, where callers place a kernel's inputs and read its outputs.
+ *
+ * Memory is used as a stack: a caller places its buffers within `scoped`, which frees them as
+ * it returns. Kernels run synchronously on the calling thread, so one caller at a time uses
+ * it, and a picture's buffers are reused by the next picture instead of being allocated and
+ * collected for each.
+ */
+import { readFileSync } from 'node:fs';
+
+/** The part of the WebAssembly API used here (TypeScript's ES libraries do not declare it; Node has it). */
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+};
+interface Memory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+interface KernelExports {
+  readonly memory: Memory;
+  heapBase(): number;
+  histogram(levels: number, n: number, hist: number): void;
+  quantile(hist: number, bins: number, q: number, total: number): number;
+  total(hist: number, bins: number): number;
+  huffmanTableBytes(): number;
+  huffmanTable(counts: number, symbols: number, table: number): void;
+  decodeScan(
+    file: number,
+    fileEnd: number,
+    dataStart: number,
+    components: number,
+    count: number,
+    mcusX: number,
+    mcusY: number,
+    interval: number,
+    blockSide: number,
+    quantiser: number,
+    transform: number,
+    scratch: number,
+    plane: number,
+    width: number,
+    height: number,
+  ): void;
+  coverage(
+    levels: number,
+    stride: number,
+    threshold: number,
+    xa: number,
+    xb: number,
+    xf: number,
+    xRuns: number,
+    xRunCount: number,
+    ya: number,
+    yb: number,
+    yf: number,
+    yRuns: number,
+    yRunCount: number,
+    out: number,
+    width: number,
+    height: number,
+    found: number,
+  ): void;
+  strokeWidth(ink: number, w: number, h: number): number;
+  componentScratchPerPixel(): number;
+  keepMainInk(levels: number, w: number, h: number, threshold: number, speckFraction: number, scratch: number, box: number): number;
+  resample(
+    src: number,
+    count: number,
+    lineStep: number,
+    sampleStep: number,
+    outSize: number,
+    first: number,
+    start: number,
+    weights: number,
+    dst: number,
+    dstLineStep: number,
+    dstStep: number,
+  ): void;
+  cellQuantiles(data: number, w: number, h: number, q: number, cell: number, gw: number, gh: number, counts: number, grid: number): void;
+  residual(
+    data: number,
+    w: number,
+    h: number,
+    grid: number,
+    gw: number,
+    gh: number,
+    sign: number,
+    xIndex: number,
+    xWeight: number,
+    xEnd: number,
+    yIndex: number,
+    yWeight: number,
+    row: number,
+    signed: number,
+    levels: number,
+  ): void;
+}
+
+/** src/preprocess/ and dist/preprocess/ both sit two levels below the package, which holds dist/kernels.wasm. */
+const WASM_FILE = new URL('../../dist/kernels.wasm', import.meta.url);
+
+function instantiate(): KernelExports {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(WASM_FILE);
+  } catch (err) {
+    throw new Error(`the pixel kernels are not built (${WASM_FILE.pathname}): run npm run build:kernels`, { cause: err });
+  }
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: kernelAbort, leave: kernelLeave } })
+    .exports as unknown as KernelExports;
+}
+
+/** Thrown through a kernel that calls leave(): its input cannot be read (the JPEG scan reader's damaged data). */
+export class InputRefused extends Error {}
+const REFUSED = new InputRefused('refused by a pixel kernel');
+
+function kernelLeave(): never {
+  throw REFUSED;
+}
+
+/** AssemblyScript's abort(), reached only by a bug in a kernel (they are built without assertions). */
+function kernelAbort(): never {
+  throw new Error('a WebAssembly pixel kernel aborted');
+}
+
+export const kernels = instantiate();
+
+const PAGE = 65536;
+let top = alignUp(kernels.heapBase(), 16);
+
+function alignUp(offset: number, to: number): number {
+  return Math.ceil(offset / to) * to;
+}
+
+/** The top of the stack: what callers have placed and not yet freed ends here. */
+export const stackTop = (): number => top;
+
+/** `use`'s result, with every buffer it placed freed afterwards, whatever happens. */
+export function scoped<T>(use: () => T): T {
+  const at = top;
+  try {
+    return use();
+  } finally {
+    top = at;
+  }
+}
+
+/** `bytes` of the module's memory (8-byte aligned, contents undefined), growing it when needed. */
+export function place(bytes: number): number {
+  const at = alignUp(top, 8);
+  top = at + bytes;
+  const missing = top - kernels.memory.buffer.byteLength;
+  if (missing > 0) kernels.memory.grow(Math.ceil(missing / PAGE));
+  return at;
+}
+
+/** Views of the memory (made afresh each call: growing the memory detaches earlier views). */
+export const u8 = (at: number, length: number) => new Uint8Array(kernels.memory.buffer, at, length);
+export const u32 = (at: number, length: number) => new Uint32Array(kernels.memory.buffer, at, length);
+export const i32 = (at: number, length: number) => new Int32Array(kernels.memory.buffer, at, length);
+export const f32 = (at: number, length: number) => new Float32Array(kernels.memory.buffer, at, length);
+export const f64 = (at: number, length: number) => new Float64Array(kernels.memory.buffer, at, length);
+
+/** `data` copied into the memory; its offset. */
+export function placeCopy(data: Uint8Array | Uint32Array | Int32Array | Float32Array | Float64Array): number {
+  const at = place(data.byteLength);
+  new Uint8Array(kernels.memory.buffer, at, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return at;
+}
