@@ -6,7 +6,7 @@
  * three times faster than the same JavaScript (docs/ARCHITECTURE.md has the figures).
  */
 export { histogram, quantile, total } from './histogram';
-export { cellQuantiles, residual } from './background';
+export { backgroundScratchBytes, subtractBackground } from './background';
 export { decodeScan, huffmanTable, huffmanTableBytes } from './jpeg';
 export { coverage, resample, strokeWidth } from './crop';
 export { componentScratchPerPixel, keepMainInk } from './components';

@@ -6,10 +6,10 @@
  * replaces the odd cell a blot of ink did fill while keeping linear gradients exact. The grid
  * is interpolated bilinearly between cell centres. The result is ink strength, bright ink on
  * dark whichever side the ink was on. Cost: one pass to fill the cell histograms, one to
- * interpolate and subtract, O(pixels); both run in WebAssembly (assembly/background.ts).
+ * interpolate and subtract, O(pixels), in WebAssembly (assembly/background.ts).
  */
 import type { Plane } from './plane.js';
-import { f32, kernels, place, placeCopy, scoped, u32, u8 } from './kernels.js';
+import { kernels, place, placeCopy, scoped, u32, u8 } from './kernels.js';
 
 /** cells along the longer side: coarse enough that a stroke never fills a cell */
 export const BACKGROUND_GRID_CELLS = 8;
@@ -41,99 +41,17 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
   const gw = Math.ceil(w / cell);
   const gh = Math.ceil(h / cell);
   return scoped(() => {
-    const pixels = placeCopy(data);
-    // the paper is on the other side of the ink: the upper quantile when the ink is dark
-    const quantiles = place(gw * gh * 4);
-    const q = darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE;
-    kernels.cellQuantiles(pixels, w, h, q, cell, gw, gh, place(256 * 4), quantiles);
-    const grid = placeCopy(median3x3(f32(quantiles, gw * gh), gw, gh));
-    const xs = axisWeights(w, cell, gw);
-    const ys = axisWeights(h, cell, gh);
     // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
     const signed = place(511 * 4);
     u32(signed, 511).fill(0);
     const levels = place(w * h);
-    const sign = darkInk ? -1 : 1;
-    const [xIndex, xWeight, xEnd, yIndex, yWeight] = [xs.index, xs.weight, xs.end, ys.index, ys.weight].map(placeCopy);
-    kernels.residual(pixels, w, h, grid, gw, gh, sign, xIndex!, xWeight!, xEnd!, yIndex!, yWeight!, place(gw * 4), signed, levels);
+    // the paper is on the other side of the ink: the upper quantile when the ink is dark
+    const q = darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE;
+    const scratch = place(kernels.backgroundScratchBytes(w, h, gw, gh));
+    kernels.subtractBackground(placeCopy(data), w, h, q, cell, gw, gh, darkInk ? -1 : 1, scratch, signed, levels);
     const noise = (kernels.quantile(signed, 511, 0.25, w * h) - kernels.quantile(signed, 511, 0.05, w * h)) / NORMAL_5_TO_25;
     const histogram = u32(signed + 255 * 4, 256).slice();
     for (const count of u32(signed, 255)) histogram[0]! += count;
     return { levels: u8(levels, w * h).slice(), histogram, noise };
   });
-}
-
-/** Median of each cell's 3x3 neighbourhood (fewer at the edges; the mean of the middle two when even). */
-function median3x3(grid: Float32Array, gw: number, gh: number): Float32Array {
-  const out = new Float32Array(grid.length);
-  const window = new Float32Array(9);
-  for (let gy = 0; gy < gh; gy++) {
-    for (let gx = 0; gx < gw; gx++) {
-      let n = 0;
-      for (let y = Math.max(0, gy - 1); y <= Math.min(gh - 1, gy + 1); y++) {
-        for (let x = Math.max(0, gx - 1); x <= Math.min(gw - 1, gx + 1); x++) insertSorted(window, n++, grid[y * gw + x]!);
-      }
-      const m = n >> 1;
-      out[gy * gw + gx] = n % 2 ? window[m]! : (window[m - 1]! + window[m]!) / 2;
-    }
-  }
-  return out;
-}
-
-/** Puts `v` among the sorted `sorted[0..n)`, keeping them sorted: a sort of the nine values without a comparator call per pair. */
-function insertSorted(sorted: Float32Array, n: number, v: number): void {
-  let i = n;
-  for (; i > 0 && sorted[i - 1]! > v; i--) sorted[i] = sorted[i - 1]!;
-  sorted[i] = v;
-}
-
-interface AxisWeights {
-  readonly index: Int32Array;
-  readonly weight: Float64Array;
-  /** per cell, one past the last pixel whose `index` it is: the pixel loop tests one bound per run */
-  readonly end: Int32Array;
-}
-
-/** axisWeights' results for the last few axes seen (a batch's pictures mostly share a size), only ever read. */
-const recentAxes = new Map<string, AxisWeights>();
-const RECENT_AXES = 8;
-
-function axisWeights(size: number, cell: number, cells: number): AxisWeights {
-  const key = `${size},${cell},${cells}`;
-  let axis = recentAxes.get(key);
-  if (axis === undefined) {
-    axis = computeAxisWeights(size, cell, cells);
-    if (recentAxes.size >= RECENT_AXES) recentAxes.delete(recentAxes.keys().next().value!);
-    recentAxes.set(key, axis);
-  }
-  return axis;
-}
-
-/**
- * Per pixel along one axis: the cell whose centre is at or before it, and the weight of the next
- * cell. The weights are rounded to single precision, which the residual's rounding depends on,
- * but held as doubles: the pixel loop then reads them without a conversion each.
- */
-function computeAxisWeights(size: number, cell: number, cells: number): AxisWeights {
-  const centre = (c: number) => (c * cell + Math.min(size, (c + 1) * cell) - 1) / 2;
-  const index = new Int32Array(size);
-  const weight = new Float64Array(size);
-  const end = new Int32Array(cells);
-  end[0] = size;
-  if (cells === 1) return { index, weight, end };
-  let c = 0;
-  let from = centre(0);
-  let to = centre(1);
-  for (let p = 0; p < size; p++) {
-    while (c < cells - 2 && p >= to) {
-      c++;
-      from = to;
-      to = centre(c + 1);
-    }
-    index[p] = c;
-    end[c] = p + 1;
-    // clamped: flat before the first centre and after the last
-    weight[p] = Math.fround(Math.min(1, Math.max(0, (p - from) / (to - from))));
-  }
-  return { index, weight, end };
 }

@@ -80,21 +80,17 @@ interface KernelExports {
     dstLineStep: number,
     dstStep: number,
   ): void;
-  cellQuantiles(data: number, w: number, h: number, q: number, cell: number, gw: number, gh: number, counts: number, grid: number): void;
-  residual(
+  backgroundScratchBytes(w: number, h: number, gw: number, gh: number): number;
+  subtractBackground(
     data: number,
     w: number,
     h: number,
-    grid: number,
+    q: number,
+    cell: number,
     gw: number,
     gh: number,
     sign: number,
-    xIndex: number,
-    xWeight: number,
-    xEnd: number,
-    yIndex: number,
-    yWeight: number,
-    row: number,
+    scratch: number,
     signed: number,
     levels: number,
   ): void;
