@@ -15,13 +15,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadMnistSplit } from '../src/data/idx.js';
-import { multipart } from '../test/hostile/support/http.js';
-import { digitPng } from '../test/support/mnist.js';
 import { freePort, REPO, waitReady } from './lib/child-server.js';
-import { photoJpeg } from './lib/pictures.js';
+import { scenarios, SHARED_DATA as SHARED, type Scenario } from './lib/scenarios.js';
 import { wrk, type WrkResult } from './lib/wrk.js';
 
 const { values } = parseArgs({
@@ -38,45 +35,7 @@ const { values } = parseArgs({
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = values.connections.split(',').map(Number);
-const SHARED = process.env.DIGIT_SERVE_SHARED_DATA ?? resolve(REPO, '../shared/data');
 const work = mkdtempSync(join(tmpdir(), 'bench-compare-'));
-
-interface Scenario {
-  name: string;
-  path: string;
-  bodyFile: string;
-  contentType: string;
-  imagesPerRequest: number;
-}
-
-/** `files` as the repeated multipart file field `field`, as a client uploads them. */
-const upload = (field: string, files: Buffer[], contentType: string, ext: string) =>
-  multipart(files.map((data, i) => ({ name: field, filename: `${i}.${ext}`, contentType, data })));
-
-async function scenarios(): Promise<Scenario[]> {
-  const test = await loadMnistSplit(join(SHARED, 'mnist'), 't10k');
-  const png = (i: number) => digitPng(test, i);
-  const write = (name: string, body: Buffer) => {
-    const file = join(work, name);
-    writeFileSync(file, body);
-    return file;
-  };
-  const one = upload('image', [await png(0)], 'image/png', 'png');
-  const jpeg = upload('image', [await photoJpeg(test.images.subarray(0, 784))], 'image/jpeg', 'jpg');
-  const batch = upload('images', await Promise.all(Array.from({ length: 64 }, (_, i) => png(i))), 'image/png', 'png');
-  const all: Scenario[] = [
-    { name: 'png', path: '/predict', bodyFile: write('png.body', one.body), contentType: one.contentType, imagesPerRequest: 1 },
-    { name: 'jpeg', path: '/predict', bodyFile: write('jpeg.body', jpeg.body), contentType: jpeg.contentType, imagesPerRequest: 1 },
-    {
-      name: 'batch',
-      path: '/predict/batch',
-      bodyFile: write('batch.body', batch.body),
-      contentType: batch.contentType,
-      imagesPerRequest: 64,
-    },
-  ];
-  return all.filter((s) => values.scenarios.split(',').includes(s.name));
-}
 
 interface Server {
   name: string;
@@ -162,7 +121,7 @@ interface Point {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 async function main(): Promise<void> {
-  const list = await scenarios();
+  const list = await scenarios(values.scenarios, work);
   // every server up at once (an idle one costs no CPU), so each point is measured on all
   // sides back to back: the machine's drift over minutes then hits every side alike
   const running: Running[] = [];

@@ -3,7 +3,7 @@
  * number of connections, with wrk's latency distribution. Bounded in time; loopback only.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -11,6 +11,8 @@ const run = promisify(execFile);
 
 export interface WrkResult {
   readonly requestsPerSec: number;
+  /** requests answered in the run */
+  readonly requests: number;
   /** 2xx answers per second: a shed (503) or refused request does not count as served */
   readonly okPerSec: number;
   readonly p50Ms: number;
@@ -41,7 +43,9 @@ export async function wrk(
   dir: string,
 ): Promise<WrkResult> {
   const script = join(dir, 'post.lua');
-  writeFileSync(script, LUA);
+  // written once: rewriting it (truncate, then write) while a concurrent wrk reads it would
+  // leave that wrk without its script, sending GETs
+  if (!existsSync(script)) writeFileSync(script, LUA);
   const { stdout } = await run(
     'wrk',
     ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency', '-s', script, url],
@@ -59,6 +63,7 @@ export async function wrk(
   const failed = non2xx ? Number(non2xx[1]) : 0;
   return {
     requestsPerSec,
+    requests: total ? Number(total[1]) : 0,
     okPerSec: total && Number(total[1]) > 0 ? requestsPerSec * (1 - failed / Number(total[1])) : requestsPerSec,
     p50Ms: latency('50'),
     p99Ms: latency('99'),
