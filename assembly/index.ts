@@ -10,6 +10,7 @@ export { backgroundScratchBytes, subtractBackground } from './background';
 export { decodeScan, huffmanTable, huffmanTableBytes } from './jpeg';
 export { coverage, resample, strokeWidth } from './crop';
 export { componentScratchPerPixel, keepMainInk } from './components';
+export { affine } from './affine';
 
 /**
  * Where the host may start placing its buffers: past the module's own data. The kernels never

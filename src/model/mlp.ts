@@ -8,6 +8,7 @@
  *   b  (out)
  */
 import { z } from 'zod';
+import { f32, kernels, place, placeCopy, scoped } from '../kernels.js';
 
 export const HiddenActivation = z.enum(['sigmoid', 'relu']);
 export type HiddenActivation = z.infer<typeof HiddenActivation>;
@@ -93,44 +94,32 @@ function assertFinite(values: Float32Array, what: string): void {
  * Each row is computed alone, in the same order whatever n is, so one image and
  * the same image inside a batch give bit-identical results. Zero inputs are
  * skipped (most MNIST pixels are 0 and 0 * finite w adds nothing); sums are kept
- * in float64 and rounded once to float32. Four inputs are added to each output in
- * one pass: the running sums are read and written a quarter as often, which made
- * the pass about 1.4x faster (bench/micro.ts).
+ * in float64, four inputs added to each output per pass, and rounded once to
+ * float32. A WebAssembly kernel (assembly/affine.ts), 2 to 4 times faster than
+ * the same loops in JavaScript with the weights copied in on every call
+ * (docs/ARCHITECTURE.md); rows go through it in chunks, so its memory stays small.
  */
 export function affine(x: Float32Array, n: number, layer: DenseLayer, out: Float32Array): Float32Array {
-  const { inSize, outSize, weights: w, bias: b } = layer;
-  const acc = new Float64Array(outSize);
-  const nonZero = new Int32Array(inSize);
-  for (let r = 0; r < n; r++) {
-    for (let j = 0; j < outSize; j++) acc[j] = b[j];
-    const xOff = r * inSize;
-    let m = 0;
-    for (let k = 0; k < inSize; k++) if (x[xOff + k] !== 0) nonZero[m++] = k;
-    let t = 0;
-    for (; t + 3 < m; t += 4) {
-      const k0 = nonZero[t];
-      const k1 = nonZero[t + 1];
-      const k2 = nonZero[t + 2];
-      const k3 = nonZero[t + 3];
-      const x0 = x[xOff + k0];
-      const x1 = x[xOff + k1];
-      const x2 = x[xOff + k2];
-      const x3 = x[xOff + k3];
-      const w0 = k0 * outSize;
-      const w1 = k1 * outSize;
-      const w2 = k2 * outSize;
-      const w3 = k3 * outSize;
-      for (let j = 0; j < outSize; j++) acc[j] = acc[j] + x0 * w[w0 + j] + x1 * w[w1 + j] + x2 * w[w2 + j] + x3 * w[w3 + j];
+  const { inSize, outSize, weights, bias } = layer;
+  scoped(() => {
+    const w = placeCopy(weights);
+    const b = placeCopy(bias);
+    const acc = place(8 * (outSize + 1));
+    const nonZero = place(4 * inSize);
+    for (let r0 = 0; r0 < n; r0 += AFFINE_CHUNK_ROWS) {
+      const rows = Math.min(AFFINE_CHUNK_ROWS, n - r0);
+      scoped(() => {
+        const result = place(4 * rows * outSize);
+        kernels.affine(placeCopy(x.subarray(r0 * inSize, (r0 + rows) * inSize)), rows, inSize, outSize, w, b, result, acc, nonZero);
+        out.set(f32(result, rows * outSize), r0 * outSize);
+      });
     }
-    for (; t < m; t++) {
-      const xk = x[xOff + nonZero[t]];
-      const wOff = nonZero[t] * outSize;
-      for (let j = 0; j < outSize; j++) acc[j] += xk * w[wOff + j];
-    }
-    out.set(acc, r * outSize);
-  }
+  });
   return out;
 }
+
+/** Rows per call of the affine kernel: its buffers for them stay under a few megabytes. */
+const AFFINE_CHUNK_ROWS = 512;
 
 /** Logistic sigmoid in place; exp overflow gives exactly 0 or 1, never NaN. */
 export function sigmoidInPlace(v: Float32Array): Float32Array {

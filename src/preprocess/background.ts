@@ -9,7 +9,7 @@
  * interpolate and subtract, O(pixels), in WebAssembly (assembly/background.ts).
  */
 import type { Plane } from './plane.js';
-import { kernels, place, placeCopy, scoped, u32, u8 } from './kernels.js';
+import { kernels, place, placeCopy, scoped, u32, u8 } from '../kernels.js';
 
 /** cells along the longer side: coarse enough that a stroke never fills a cell */
 export const BACKGROUND_GRID_CELLS = 8;

@@ -7,7 +7,7 @@
  * ink's runs along each row and joins those that touch in neighbouring rows (union-find); the
  * rest works on the runs, far fewer than the pixels.
  */
-import { i32, kernels, place, placeCopy, scoped, u8 } from './kernels.js';
+import { i32, kernels, place, placeCopy, scoped, u8 } from '../kernels.js';
 import type { Box, Plane } from './plane.js';
 
 /** a component with fewer pixels than this share of the largest one is a speck */

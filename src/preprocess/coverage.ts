@@ -9,7 +9,7 @@
  * point on photos and scans; on 28x28 digits the supersampling is what keeps it level with
  * the soft ramp. See docs/PREPROCESSING.md.)
  */
-import { f32, i32, kernels, place, placeCopy, scoped } from './kernels.js';
+import { f32, i32, kernels, place, placeCopy, scoped } from '../kernels.js';
 import type { Box, Plane } from './plane.js';
 
 /** 4 x the 20-pixel box: every output pixel then averages at least 4 x 4 binary samples */

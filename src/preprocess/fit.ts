@@ -5,7 +5,7 @@
  * become grey instead of vanishing or aliasing); the rare enlargement of a tiny crop
  * interpolates linearly. Separable: one pass per axis, O(source pixels).
  */
-import { f32, kernels, place, placeCopy, scoped } from './kernels.js';
+import { f32, kernels, place, placeCopy, scoped } from '../kernels.js';
 import type { Box, Plane } from './plane.js';
 
 export const DIGIT_BOX = 20;

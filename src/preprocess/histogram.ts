@@ -2,7 +2,7 @@
  * Level histograms and their quantiles: every statistic of the pipeline is read from one of
  * these, in O(pixels). The counting runs in a WebAssembly kernel (assembly/histogram.ts).
  */
-import { kernels, place, placeCopy, scoped, u32 } from './kernels.js';
+import { kernels, place, placeCopy, scoped, u32 } from '../kernels.js';
 
 /** Counts of each 0..255 level. */
 export function histogram(levels: Uint8Array): Uint32Array {

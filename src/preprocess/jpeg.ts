@@ -20,7 +20,7 @@
  * inverse transform, and Y instead of RGB re-weighted), which is why only the normalising
  * pipeline uses it; the plain pipeline's exact 28x28 levels stay sharp's.
  */
-import { InputRefused, kernels, place, placeCopy, scoped, u8 } from './kernels.js';
+import { InputRefused, kernels, place, placeCopy, scoped, u8 } from '../kernels.js';
 import type { Plane } from './plane.js';
 import { ascii } from './sniff.js';
 

@@ -12,7 +12,7 @@
  */
 import type { Box, Plane } from './plane.js';
 import { DIGIT_BOX } from './fit.js';
-import { kernels, placeCopy, scoped } from './kernels.js';
+import { kernels, placeCopy, scoped } from '../kernels.js';
 
 /** stroke width band of MNIST's test digits, in pixels of the 20-pixel box (10th, 90th percentiles) */
 export const MNIST_STROKE_WIDTH = { min: 1.67, max: 2.96 } as const;

@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { histogram } from '../../src/preprocess/histogram.js';
-import { preprocessImage } from '../../src/preprocess/index.js';
-import { decodeJpegGrey } from '../../src/preprocess/jpeg.js';
-import { kernels, place, scoped, stackTop } from '../../src/preprocess/kernels.js';
-import { DEFAULT_ALLOWED_FORMATS } from '../../src/preprocess/decode.js';
-import { prng } from '../hostile/support/fixtures.js';
-import { greyImage, onPaper, seven } from './drawing.js';
+import { histogram } from '../src/preprocess/histogram.js';
+import { preprocessImage } from '../src/preprocess/index.js';
+import { decodeJpegGrey } from '../src/preprocess/jpeg.js';
+import { kernels, place, scoped, stackTop } from '../src/kernels.js';
+import { DEFAULT_ALLOWED_FORMATS } from '../src/preprocess/decode.js';
+import { prng } from './hostile/support/fixtures.js';
+import { greyImage, onPaper, seven } from './preprocess/drawing.js';
 
 const options = { mode: 'auto', limits: { maxInputPixels: 1 << 26, allowedFormats: DEFAULT_ALLOWED_FORMATS } } as const;
 
@@ -30,7 +30,7 @@ describe('the kernels memory', () => {
     expect(decodeJpegGrey(photo, 1 << 20, () => 2)).toBeDefined();
     // cut in the middle of its entropy-coded data: the scan's kernel refuses it
     expect(decodeJpegGrey(photo.subarray(0, photo.length - 200), 1 << 20, () => 2)).toBeUndefined();
-    const restart = readFileSync(new URL('../fixtures/jpeg/restart-every-row.jpg', import.meta.url));
+    const restart = readFileSync(new URL('./fixtures/jpeg/restart-every-row.jpg', import.meta.url));
     expect(decodeJpegGrey(restart, 1 << 20, () => 1)).toBeDefined();
     const answer = await preprocessImage(photo, options);
     expect(answer.noDigit).toBe(false);

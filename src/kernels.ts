@@ -1,7 +1,8 @@
 /**
- * The preprocessing's pixel kernels, compiled from assembly/ to WebAssembly (npm run
- * build:kernels writes dist/kernels.wasm; the build and test scripts run it first), and the
- * module's memory, where callers place a kernel's inputs and read its outputs.
+ * The kernels compiled from assembly/ to WebAssembly (npm run build:kernels writes
+ * dist/kernels.wasm; the build and test scripts run it first): the preprocessing's pixel passes
+ * and the dense layers' affine map. And the module's memory, where callers place a kernel's
+ * inputs and read its outputs.
  *
  * Memory is used as a stack: a caller places its buffers within `scoped`, which frees them as
  * it returns. Kernels run synchronously on the calling thread, so one caller at a time uses
@@ -23,6 +24,7 @@ interface Memory {
 interface KernelExports {
   readonly memory: Memory;
   heapBase(): number;
+  affine(x: number, n: number, inSize: number, outSize: number, w: number, b: number, out: number, acc: number, nonZero: number): void;
   histogram(levels: number, n: number, hist: number): void;
   quantile(hist: number, bins: number, q: number, total: number): number;
   total(hist: number, bins: number): number;
@@ -96,8 +98,8 @@ interface KernelExports {
   ): void;
 }
 
-/** src/preprocess/ and dist/preprocess/ both sit two levels below the package, which holds dist/kernels.wasm. */
-const WASM_FILE = new URL('../../dist/kernels.wasm', import.meta.url);
+/** src/ and dist/ both sit in the package, which holds dist/kernels.wasm. */
+const WASM_FILE = new URL('../dist/kernels.wasm', import.meta.url);
 
 function instantiate(): KernelExports {
   let bytes: Buffer;
