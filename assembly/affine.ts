@@ -5,10 +5,7 @@
  * lane pair: each lane does the scalar operations, so the results are the same to the bit.
  */
 
-/**
- * `acc` is scratch for outSize f64 (8-byte aligned, outSize rounded up to even), `nonZero` for
- * inSize i32.
- */
+/** `acc` is scratch for outSize f64, `nonZero` for inSize i32. */
 export function affine(x: usize, n: i32, inSize: i32, outSize: i32, w: usize, b: usize, out: usize, acc: usize, nonZero: usize): void {
   const pairs = outSize & ~1;
   for (let r = 0; r < n; r++) {

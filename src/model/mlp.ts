@@ -104,7 +104,7 @@ export function affine(x: Float32Array, n: number, layer: DenseLayer, out: Float
   scoped(() => {
     const w = placeCopy(weights);
     const b = placeCopy(bias);
-    const acc = place(8 * (outSize + 1));
+    const acc = place(8 * outSize);
     const nonZero = place(4 * inSize);
     for (let r0 = 0; r0 < n; r0 += AFFINE_CHUNK_ROWS) {
       const rows = Math.min(AFFINE_CHUNK_ROWS, n - r0);
