@@ -9,14 +9,15 @@
  * The base is checked out into a temporary worktree and built with its own scripts, using this
  * tree's node_modules. Needs: wrk, git.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { send } from '../test/hostile/support/http.js';
-import { freePort, REPO, waitReady } from './lib/child-server.js';
-import { scenarios } from './lib/scenarios.js';
+import { procStat, REPO, startChildServer } from './lib/child-server.js';
+import { median } from './lib/median.js';
+import { scenarios, type Scenario } from './lib/scenarios.js';
 import { wrk } from './lib/wrk.js';
 
 const { values } = parseArgs({
@@ -43,68 +44,55 @@ const build = (dir: string) => execFileSync('npm', ['run', 'build'], { cwd: dir,
 build(baseTree);
 build(REPO);
 
-/** CPU time of `pid` so far, in microseconds (utime + stime of /proc/<pid>/stat). */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is the state (field 3): utime and stime are fields 14 and 15
+/** CPU time of `pid` so far, in microseconds (utime + stime, fields 14 and 15 of /proc/<pid>/stat). */
+const cpuMicros = (pid: number) => {
+  const fields = procStat(pid);
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
-}
+};
 
-async function serve(name: string, dir: string) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+// no load shedding: every request is served, so its CPU time is a request's work
+const ENV = { WORKERS: '1', MAX_EVENT_LOOP_DELAY_MS: '0' };
+const serve = async (name: string, cwd: string) => {
   const log = join(work, `${name.replace(/\W/g, '-')}.log`);
-  const out = openSync(log, 'a');
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    cwd: dir,
-    // no load shedding: every request is served, so its CPU time is a request's work
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WORKERS: '1', MAX_EVENT_LOOP_DELAY_MS: '0' },
-    stdio: ['ignore', out, out],
+  return { name, log, ...(await startChildServer(ENV, log, { cwd, args: ['dist/server.js'] })) };
+};
+const servers = [await serve('base', baseTree), await serve('this tree', REPO)];
+type Served = (typeof servers)[number];
+
+/** `server`'s answer to one request of `s`, and the end of its log: what a failing server says. */
+async function whatItSays(server: Served, s: Scenario): Promise<string> {
+  const r = await send(server.url, {
+    method: 'POST',
+    path: s.path,
+    headers: { 'content-type': s.contentType },
+    body: readFileSync(s.bodyFile),
   });
-  closeSync(out);
-  await waitReady(url, '/health/ready', child);
-  return { name, url, pid: child.pid!, log, stop: () => child.kill('SIGTERM') };
+  const answer = 'body' in r ? `${r.status} ${r.body.toString('utf8').slice(0, 300)}` : r.error;
+  return `it answers ${answer}; its log ends:\n${readFileSync(server.log, 'utf8').split('\n').slice(-5).join('\n')}`;
 }
 
-const servers = [await serve('base', baseTree), await serve('this tree', REPO)];
 try {
   console.log(`base ${values.base} against this tree: ${CONNECTIONS} connections each, ${SECONDS} s rounds, both loaded at once`);
   for (const s of await scenarios(values.scenarios, work)) {
-    const load = (seconds: number) =>
-      Promise.all(servers.map((server) => wrk(`${server.url}${s.path}`, s.bodyFile, s.contentType, CONNECTIONS, seconds, work)));
-    for (const server of servers) {
-      const r = await send(server.url, {
-        method: 'POST',
-        path: s.path,
-        headers: { 'content-type': s.contentType },
-        body: readFileSync(s.bodyFile),
-      });
-      if (r.status !== 200)
-        throw new Error(
-          `${server.name} answered ${s.name} with ${r.status}: ${'body' in r ? r.body.toString('utf8').slice(0, 300) : r.error}`,
-        );
-    }
+    /** Both servers loaded at once; every request must have been answered 2xx, or the CPU per request is not a request's work. */
+    const load = async (seconds: number) => {
+      const results = await Promise.all(
+        servers.map((server) => wrk(`${server.url}${s.path}`, s.bodyFile, s.contentType, CONNECTIONS, seconds, work)),
+      );
+      for (const [i, r] of results.entries()) {
+        if (r.non2xx + r.errors > 0) {
+          throw new Error(
+            `${servers[i]!.name}: ${r.non2xx} answers not 2xx, ${r.errors} socket errors; ${await whatItSays(servers[i]!, s)}`,
+          );
+        }
+      }
+      return results;
+    };
     await load(3); // warm-up
     const ratios: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const before = servers.map((server) => cpuMicros(server.pid));
       const results = await load(SECONDS);
-      for (const [i, r] of results.entries()) {
-        if (r.non2xx + r.errors > 0) {
-          const probe = await send(servers[i]!.url, {
-            method: 'POST',
-            path: s.path,
-            headers: { 'content-type': s.contentType },
-            body: readFileSync(s.bodyFile),
-          });
-          const answer = 'body' in probe ? `${probe.status} ${probe.body.toString('utf8').slice(0, 300)}` : probe.error;
-          const log = readFileSync(servers[i]!.log, 'utf8').split('\n').slice(-5).join('\n');
-          throw new Error(
-            `${servers[i]!.name}: ${r.non2xx} answers not 2xx, ${r.errors} socket errors; now it answers ${answer}; its log ends:\n${log}`,
-          );
-        }
-      }
       const perRequest = servers.map((server, i) => (cpuMicros(server.pid) - before[i]!) / results[i]!.requests);
       ratios.push(perRequest[0]! / perRequest[1]!);
       console.log(
@@ -119,11 +107,11 @@ try {
     }
     const sorted = [...ratios].sort((a, b) => a - b);
     console.log(
-      `${s.name}: CPU per request, base / this tree: median ${sorted[sorted.length >> 1]!.toFixed(2)}x (${sorted.map((r) => r.toFixed(2)).join(', ')})\n`,
+      `${s.name}: CPU per request, base / this tree: median ${median(ratios).toFixed(2)}x (${sorted.map((r) => r.toFixed(2)).join(', ')})\n`,
     );
   }
 } finally {
-  for (const server of servers) server.stop();
+  await Promise.all(servers.map((server) => server.stop()));
   git('worktree', 'remove', '--force', baseTree);
   rmSync(work, { recursive: true, force: true });
 }

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, REPO, waitReady } from './lib/child-server.js';
+import { median } from './lib/median.js';
 import { scenarios, SHARED_DATA as SHARED, type Scenario } from './lib/scenarios.js';
 import { wrk, type WrkResult } from './lib/wrk.js';
 
@@ -117,8 +118,6 @@ interface Point {
   readonly p50Ms: number;
   readonly p99Ms: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 async function main(): Promise<void> {
   const list = await scenarios(values.scenarios, work);

@@ -1,6 +1,6 @@
 /**
  * The service as a separate process, for benches that watch it from outside: the real entry
- * point (`node --import tsx src/server.ts`) on a free loopback port, its RSS read from
+ * point (`node --import tsx src/server.ts`, or a built tree's `dist/server.js`) on a free loopback port, its RSS read from
  * /proc/<pid>/status, its /metrics scraped, and a clean SIGTERM stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,15 +23,22 @@ function rssOf(pid: number): number {
   }
 }
 
+/**
+ * The fields of /proc/<pid>/stat from the third (state) on: fields[0] is field 3, fields[i] is
+ * field i + 3. `pid (comm) state ppid ...`, and comm may hold spaces, so read after the last ')'.
+ */
+export function procStat(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** `root` and its descendants (the cluster primary and its workers), from the parent ids in /proc/<pid>/stat. */
 function processTree(root: number): number[] {
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      parentOf.set(Number(entry), Number(procStat(entry)[1]));
     } catch {
       // exited meanwhile
     }
@@ -62,13 +69,23 @@ export interface ChildServer {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+/** How to run the server: by default this tree's sources through tsx. */
+export interface ServerCommand {
+  /** the package to run it in */
+  readonly cwd: string;
+  /** node's arguments */
+  readonly args: readonly string[];
+}
+
+const FROM_SOURCES: ServerCommand = { cwd: REPO, args: ['--import', 'tsx', 'src/server.ts'] };
+
 /** `logFile`: where the server's stdout and stderr go (default: this process's). */
-export async function startChildServer(env: Record<string, string>, logFile?: string): Promise<ChildServer> {
+export async function startChildServer(env: Record<string, string>, logFile?: string, command = FROM_SOURCES): Promise<ChildServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const out = logFile === undefined ? 'inherit' : openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: REPO,
+  const child = spawn(process.execPath, command.args, {
+    cwd: command.cwd,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', out, out],
   });
