@@ -66,7 +66,6 @@ export function huffmanTable(counts: usize, symbols: usize, table: usize): void 
 }
 
 // the bit reader: the file's bytes, byte stuffing undone, stopping at the next marker
-let bytes: usize = 0;
 let bytesEnd: usize = 0;
 let at: usize = 0;
 let buffer: u32 = 0;
@@ -312,7 +311,7 @@ function restart(expected: i32, components: usize, count: i32): void {
 const COMPONENT_BYTES = 24;
 
 /**
- * Decodes a scan's data: the file's bytes `file`..`fileEnd`, from `dataStart`; its `count`
+ * Decodes a scan's data: the file's bytes from `dataStart` up to `fileEnd`; its `count`
  * components (COMPONENT_BYTES each at `components`); MCUs of `mcusX` x `mcusY`, a restart
  * every `interval`; the luma's blocks at 1/scale (n = 8 / scale of each block's side), with its
  * 64 i32 quantisers at `quantiser`, into the `width` x `height` levels at `plane`. `transform`
@@ -320,9 +319,8 @@ const COMPONENT_BYTES = 24;
  * cos(3pi/8) / 2) then the n x n matrix; `scratch` has room for 2 n x n f64.
  */
 export function decodeScan(
-  file: usize,
-  fileEnd: usize,
   dataStart: usize,
+  fileEnd: usize,
   components: usize,
   count: i32,
   mcusX: i32,
@@ -336,7 +334,6 @@ export function decodeScan(
   width: i32,
   height: i32,
 ): void {
-  bytes = file;
   bytesEnd = fileEnd;
   at = dataStart;
   buffer = 0;

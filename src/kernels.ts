@@ -31,9 +31,8 @@ interface KernelExports {
   huffmanTableBytes(): number;
   huffmanTable(counts: number, symbols: number, table: number): void;
   decodeScan(
-    file: number,
-    fileEnd: number,
     dataStart: number,
+    fileEnd: number,
     components: number,
     count: number,
     mcusX: number,
@@ -108,15 +107,16 @@ function instantiate(): KernelExports {
   } catch (err) {
     throw new Error(`the pixel kernels are not built (${WASM_FILE.pathname}): run npm run build:kernels`, { cause: err });
   }
-  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: kernelAbort, leave: kernelLeave } })
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: kernelAbort, leave: refuse } })
     .exports as unknown as KernelExports;
 }
 
-/** Thrown through a kernel that calls leave(): its input cannot be read (the JPEG scan reader's damaged data). */
+/** An input that cannot be read (a damaged JPEG), thrown by `refuse`, by the host or through a kernel. */
 export class InputRefused extends Error {}
-const REFUSED = new InputRefused('refused by a pixel kernel');
+const REFUSED = new InputRefused('the input cannot be read');
 
-function kernelLeave(): never {
+/** The kernels' leave(), and their host's: the caller decides what a refused input becomes. */
+export function refuse(): never {
   throw REFUSED;
 }
 

@@ -20,18 +20,15 @@
  * inverse transform, and Y instead of RGB re-weighted), which is why only the normalising
  * pipeline uses it; the plain pipeline's exact 28x28 levels stay sharp's.
  */
-import { InputRefused, kernels, place, placeCopy, scoped, u8 } from '../kernels.js';
+import { InputRefused, kernels, place, placeCopy, refuse, scoped, u8 } from '../kernels.js';
 import type { Plane } from './plane.js';
 import { ascii } from './sniff.js';
 
 /** Divisors of the picture's size this reader decodes at. */
 export type JpegScale = 1 | 2 | 4 | 8;
 
-/** Why a file is left to sharp, here or by the scan's kernel; thrown inside, never out of decodeJpegGrey. */
-const LEAVE = new InputRefused('left to sharp');
-function leave(): never {
-  throw LEAVE;
-}
+/** A file left to sharp, here or by the scan's kernel: InputRefused, thrown inside, never out of decodeJpegGrey. */
+const leave: () => never = refuse;
 
 /**
  * Per output size n: the n-point inverse DCT matrix, scaled so that the lowest n x n
@@ -234,9 +231,8 @@ function readScan(bytes: Uint8Array, dataStart: number, header: Uint8Array, fram
   const file = placeCopy(bytes);
   const plane = place(width * height);
   kernels.decodeScan(
-    file,
-    file + bytes.length,
     file + dataStart,
+    file + bytes.length,
     placeCopy(Int32Array.from(records)),
     count,
     mcusX,
