@@ -15,6 +15,7 @@ import { loadEmbeddedHoldout, loadMnistTestSet, type LabelledSet } from './eval/
 import { EvalJob, type EvalReport } from './eval/job.js';
 import { requireApiKey } from './http/auth.js';
 import { answerMalformedHttp, registerErrorHandling, sendProblem, toHttpProblem } from './http/errors.js';
+import { uploadLimits } from './http/inputs.js';
 import { registerMetrics, ServiceMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { HttpProblem } from './http/problem.js';
@@ -111,16 +112,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   for (const type of [/^image\/[\w.+-]+$/i, 'application/octet-stream']) {
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: config.MAX_FILE_BYTES }, (_request, body, done) => done(null, body));
   }
+  const { form } = uploadLimits(config);
   await app.register(multipart, {
     // an oversized file is marked truncated instead of failing the whole request (see http/inputs.ts)
     throwFileSizeLimit: false,
-    limits: {
-      fileSize: config.MAX_FILE_BYTES,
-      files: config.MAX_BATCH_FILES,
-      fields: 20,
-      fieldSize: 1024,
-      parts: config.MAX_BATCH_FILES + 20,
-    },
+    limits: { fileSize: form.fileBytes, files: form.files, fields: form.fields, fieldSize: form.fieldBytes, parts: form.parts },
   });
 
   const metrics = new ServiceMetrics(model.info);

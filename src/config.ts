@@ -34,6 +34,11 @@ export const ConfigSchema = z.object({
   MAX_BODY_BYTES: int(1, 1 << 30)
     .default(20_000_000)
     .describe('largest request body (raw image, JSON, or all parts of a multipart request), in bytes'),
+  WHOLE_FORM_BYTES: int(0, 1 << 30)
+    .default(262_144)
+    .describe(
+      'multipart bodies up to this size (with a Content-Length) are read whole and split at once; larger ones are streamed; 0 streams all',
+    ),
   MAX_INPUT_PIXELS: int(1, 1 << 30)
     .default(40_000_000)
     .describe('largest decoded image, width x height, checked before decoding'),

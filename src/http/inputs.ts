@@ -7,7 +7,10 @@ import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
 import { PreprocessMode } from '../preprocess/index.js';
 import { INPUT_SIZE } from '../preprocess/tensor.js';
+import type { Config } from '../config.js';
+import { boundaryOf, parsePlainForm, type FormLimits, type FormPart } from './form-data.js';
 import { HttpProblem } from './problem.js';
+import { readWhole } from './whole-body.js';
 
 export const PixelsInput = z
   .object({
@@ -60,6 +63,29 @@ function describeIssues(error: z.ZodError): string {
 export interface UploadLimits {
   readonly maxBodyBytes: number;
   readonly maxFileBytes: number;
+  /** multipart bodies up to this size, with a Content-Length, are read whole (form-data.ts) */
+  readonly wholeFormBytes: number;
+  /** @fastify/multipart's limits (app.ts registers it with them), which a form read whole must keep too */
+  readonly form: FormLimits;
+}
+
+/** Text fields a form may carry besides its files (the options), and their longest value. */
+const FORM_FIELDS = 20;
+const FORM_FIELD_BYTES = 1024;
+
+export function uploadLimits(config: Config): UploadLimits {
+  return {
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    maxFileBytes: config.MAX_FILE_BYTES,
+    wholeFormBytes: config.WHOLE_FORM_BYTES,
+    form: {
+      parts: config.MAX_BATCH_FILES + FORM_FIELDS,
+      files: config.MAX_BATCH_FILES,
+      fields: FORM_FIELDS,
+      fieldBytes: FORM_FIELD_BYTES,
+      fileBytes: config.MAX_FILE_BYTES,
+    },
+  };
 }
 
 export function parseJsonItem(value: unknown, limits: UploadLimits): InputItem {
@@ -87,6 +113,9 @@ export function predictOptions(query: unknown, fields: Record<string, string>): 
   return parsed.data;
 }
 
+/** A part as read: `bytes` is null for a file not kept (another field's, or one over the size limit). */
+type ReadPart = FormPart | { readonly type: 'file'; readonly name: string; readonly filename: string; readonly bytes: null };
+
 /** Reads every part; file parts named `fileField` become items, in order, each alone in its failure. */
 async function readMultipart(request: FastifyRequest, fileField: string, limits: UploadLimits) {
   const items: ItemOrProblem[] = [];
@@ -94,27 +123,21 @@ async function readMultipart(request: FastifyRequest, fileField: string, limits:
   const strayFiles: string[] = [];
   let totalBytes = 0;
   try {
-    for await (const part of request.parts()) {
+    for await (const part of (await wholeForm(request, limits)) ?? streamedParts(request, fileField)) {
       if (part.type === 'field') {
-        fields[part.fieldname] = String(part.value);
-        continue;
-      }
-      if (part.fieldname !== fileField) {
-        strayFiles.push(part.fieldname);
-        await drain(part);
-        continue;
-      }
-      const bytes = await part.toBuffer();
-      if (part.file.truncated) {
+        fields[part.name] = part.value;
+      } else if (part.name !== fileField) {
+        strayFiles.push(part.name);
+      } else if (part.bytes === null) {
         // only a file's own size is that file's problem: the other items are still answered
         items.push(new HttpProblem('image_too_large', `the file '${part.filename}' is larger than ${limits.maxFileBytes} bytes`));
-        continue;
+      } else {
+        totalBytes += part.bytes.length;
+        if (totalBytes > limits.maxBodyBytes) {
+          throw new HttpProblem('body_too_large', `the files of this request add up to more than ${limits.maxBodyBytes} bytes`);
+        }
+        items.push({ kind: 'image', bytes: part.bytes });
       }
-      totalBytes += bytes.length;
-      if (totalBytes > limits.maxBodyBytes) {
-        throw new HttpProblem('body_too_large', `the files of this request add up to more than ${limits.maxBodyBytes} bytes`);
-      }
-      items.push({ kind: 'image', bytes });
     }
   } catch (err) {
     // busboy reports broken framing (no boundary, a body cut short) as plain errors: the client's mistake
@@ -122,6 +145,29 @@ async function readMultipart(request: FastifyRequest, fileField: string, limits:
     throw new HttpProblem('bad_request', `the multipart body is malformed: ${(err as Error).message}`);
   }
   return { items, fields, strayFiles };
+}
+
+/** A small form's parts, read whole and split at once; undefined when it is @fastify/multipart's to stream. */
+async function wholeForm(request: FastifyRequest, limits: UploadLimits): Promise<FormPart[] | undefined> {
+  const length = Number(request.headers['content-length']);
+  const boundary = boundaryOf(request.headers['content-type']);
+  if (!(length > 0 && length <= limits.wholeFormBytes) || boundary === undefined) return undefined;
+  return readWhole(request.raw, length, (body) => parsePlainForm(body, boundary, limits.form));
+}
+
+/** The parts as @fastify/multipart streams them: other fields' files are drained, not kept. */
+async function* streamedParts(request: FastifyRequest, fileField: string): AsyncGenerator<ReadPart> {
+  for await (const part of request.parts()) {
+    if (part.type === 'field') {
+      yield { type: 'field', name: part.fieldname, value: String(part.value) };
+    } else if (part.fieldname !== fileField) {
+      await drain(part);
+      yield { type: 'file', name: part.fieldname, filename: part.filename, bytes: null };
+    } else {
+      const bytes = await part.toBuffer();
+      yield { type: 'file', name: part.fieldname, filename: part.filename, bytes: part.file.truncated ? null : bytes };
+    }
+  }
 }
 
 function strayHint(strayFiles: readonly string[]): string {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { predictOptions, PredictQuery, readBatchInputs, readSingleInput } from '../http/inputs.js';
+import { predictOptions, PredictQuery, readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import type { ItemResult } from '../inference/predictor.js';
@@ -36,7 +36,7 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { predictor, config, metrics } = app;
   const model = modelRef(predictor.model.info);
-  const limits = { maxBodyBytes: config.MAX_BODY_BYTES, maxFileBytes: config.MAX_FILE_BYTES };
+  const limits = uploadLimits(config);
 
   const count = (results: readonly ItemResult[]) => {
     for (const r of results) {
