@@ -21,6 +21,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { HttpProblem } from './http/problem.js';
 import { Limiter } from './inference/limiter.js';
 import { Predictor } from './inference/predictor.js';
+import { residentMlp } from './model/mlp.js';
 import { loadWeights } from './model/weights/load.js';
 import { WeightsError, type LoadedModel } from './model/weights/types.js';
 import { DEFAULT_ALLOWED_FORMATS } from './preprocess/decode.js';
@@ -80,8 +81,10 @@ export function stopBeingReady(app: FastifyInstance): void {
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const model = options.model ?? (await loadWeights(config.WEIGHTS));
-  checkServesDigits(model);
+  const loaded = options.model ?? (await loadWeights(config.WEIGHTS));
+  checkServesDigits(loaded);
+  const resident = residentMlp(loaded.mlp);
+  const model: LoadedModel = { ...loaded, mlp: resident.mlp };
 
   const app = Fastify({
     logger: { level: config.LOG_LEVEL },
@@ -178,5 +181,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     app.evalJob?.get().catch((err: unknown) => app.log.warn({ err }, 'eval failed'));
   });
   app.addHook('preClose', async () => stopBeingReady(app));
+  app.addHook('onClose', async () => resident.release());
   return app;
 }

@@ -128,7 +128,14 @@ function kernelAbort(): never {
 export const kernels = instantiate();
 
 const PAGE = 65536;
-let top = alignUp(kernels.heapBase(), 16);
+const HEAP_START = alignUp(kernels.heapBase(), 16);
+/**
+ * Blocks kept for good below the stack (a served model's weights, copied in once instead of on
+ * every call), in address order; the stack starts where the last one ends.
+ */
+const resident: { readonly at: number; readonly end: number }[] = [];
+let stackBase = HEAP_START;
+let top = HEAP_START;
 
 function alignUp(offset: number, to: number): number {
   return Math.ceil(offset / to) * to;
@@ -151,9 +158,39 @@ export function scoped<T>(use: () => T): T {
 export function place(bytes: number): number {
   const at = alignUp(top, 8);
   top = at + bytes;
-  const missing = top - kernels.memory.buffer.byteLength;
-  if (missing > 0) kernels.memory.grow(Math.ceil(missing / PAGE));
+  growTo(top);
   return at;
+}
+
+function growTo(end: number): void {
+  const missing = end - kernels.memory.buffer.byteLength;
+  if (missing > 0) kernels.memory.grow(Math.ceil(missing / PAGE));
+}
+
+/**
+ * `data` copied into the memory to stay there, below the stack, until `release`: in the first
+ * gap a released block left that fits, or else on top, moving the stack up. Only between kernel
+ * calls, when nothing is placed on the stack.
+ */
+export function reside(data: Float32Array): number {
+  if (top !== stackBase) throw new Error('reside() while buffers are placed on the stack');
+  const size = alignUp(data.byteLength, 16);
+  let at = HEAP_START;
+  let i = 0;
+  while (i < resident.length && resident[i]!.at - at < size) at = resident[i++]!.end;
+  resident.splice(i, 0, { at, end: at + size });
+  stackBase = top = resident.at(-1)!.end;
+  growTo(top);
+  f32(at, data.length).set(data);
+  return at;
+}
+
+/** Frees a block `reside` kept; the stack moves down when it was the last and nothing is placed. */
+export function release(at: number): void {
+  const i = resident.findIndex((block) => block.at === at);
+  if (i === -1) throw new Error(`no resident block at ${at}`);
+  resident.splice(i, 1);
+  if (top === stackBase) stackBase = top = resident.at(-1)?.end ?? HEAP_START;
 }
 
 /** Views of the memory (made afresh each call: growing the memory detaches earlier views). */

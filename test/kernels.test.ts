@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { histogram } from '../src/preprocess/histogram.js';
 import { preprocessImage } from '../src/preprocess/index.js';
 import { decodeJpegGrey } from '../src/preprocess/jpeg.js';
-import { kernels, place, scoped, stackTop } from '../src/kernels.js';
+import { kernels, place, reside, scoped, stackTop } from '../src/kernels.js';
 import { DEFAULT_ALLOWED_FORMATS } from '../src/preprocess/decode.js';
 import { prng } from './hostile/support/fixtures.js';
 import { greyImage, onPaper, seven } from './preprocess/drawing.js';
@@ -67,5 +67,16 @@ describe('the kernels memory', () => {
     ).toThrow('a bug in a caller');
     expect(stackTop()).toBe(top);
     expect(scoped(() => place(3))).toBe(a);
+  });
+
+  it('keeps blocks for good only between calls, when nothing is placed above them', () => {
+    const top = stackTop();
+    expect(() =>
+      scoped(() => {
+        place(8);
+        return reside(new Float32Array(4));
+      }),
+    ).toThrow('reside() while buffers are placed');
+    expect(stackTop()).toBe(top);
   });
 });

@@ -8,7 +8,7 @@
  *   b  (out)
  */
 import { z } from 'zod';
-import { f32, kernels, place, placeCopy, scoped } from '../kernels.js';
+import { f32, kernels, place, placeCopy, release, reside, scoped } from '../kernels.js';
 
 export const HiddenActivation = z.enum(['sigmoid', 'relu']);
 export type HiddenActivation = z.infer<typeof HiddenActivation>;
@@ -34,6 +34,8 @@ export interface DenseLayer {
   readonly bias: Float32Array;
   /** applied after the affine map; 'softmax' only on the last layer */
   readonly activation: HiddenActivation | 'softmax';
+  /** where `weights` and `bias` are kept in the kernels' memory, for a network that serves (residentMlp) */
+  readonly resident?: { readonly weights: number; readonly bias: number };
 }
 
 export interface Mlp {
@@ -68,6 +70,28 @@ export function createMlp(arch: Architecture, params: readonly { weights: Float3
   return { layers, inputSize: sizes[0]!, classes: sizes[sizes.length - 1]! };
 }
 
+/**
+ * The network with its parameters kept in the kernels' memory, for serving: each forward pass
+ * reads them there instead of copying them in (for one image, the copy took half the pass).
+ * It holds copies, so training the original changes nothing here; `release` frees them.
+ */
+export function residentMlp(mlp: Mlp): { readonly mlp: Mlp; release(): void } {
+  const layers = mlp.layers.map((layer): DenseLayer => {
+    const weights = layer.weights.slice();
+    const bias = layer.bias.slice();
+    return { ...layer, weights, bias, resident: { weights: reside(weights), bias: reside(bias) } };
+  });
+  return {
+    mlp: { ...mlp, layers },
+    release: () => {
+      for (const { resident } of layers) {
+        release(resident!.weights);
+        release(resident!.bias);
+      }
+    },
+  };
+}
+
 export function architectureOf(mlp: Mlp): Architecture {
   return {
     sizes: [mlp.inputSize, ...mlp.layers.map((l) => l.outSize)],
@@ -96,14 +120,15 @@ function assertFinite(values: Float32Array, what: string): void {
  * skipped (most MNIST pixels are 0 and 0 * finite w adds nothing); sums are kept
  * in float64, four inputs added to each output per pass, and rounded once to
  * float32. A WebAssembly kernel (assembly/affine.ts), 2 to 4 times faster than
- * the same loops in JavaScript with the weights copied in on every call
- * (docs/ARCHITECTURE.md); rows go through it in chunks, so its memory stays small.
+ * the same loops in JavaScript even with the weights copied in on every call
+ * (docs/ARCHITECTURE.md; a resident layer's are already there); rows go through
+ * it in chunks, so its memory stays small.
  */
 export function affine(x: Float32Array, n: number, layer: DenseLayer, out: Float32Array): Float32Array {
-  const { inSize, outSize, weights, bias } = layer;
+  const { inSize, outSize, weights, bias, resident } = layer;
   scoped(() => {
-    const w = placeCopy(weights);
-    const b = placeCopy(bias);
+    const w = resident?.weights ?? placeCopy(weights);
+    const b = resident?.bias ?? placeCopy(bias);
     const acc = place(8 * outSize);
     const nonZero = place(4 * inSize);
     for (let r0 = 0; r0 < n; r0 += AFFINE_CHUNK_ROWS) {

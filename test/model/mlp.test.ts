@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { affine, argmaxRows, createMlp, forward, logSumExp, ModelShapeError, softmaxRowsInPlace } from '../../src/model/mlp.js';
+import { stackTop } from '../../src/kernels.js';
+import {
+  affine,
+  argmaxRows,
+  createMlp,
+  forward,
+  logSumExp,
+  ModelShapeError,
+  residentMlp,
+  softmaxRowsInPlace,
+} from '../../src/model/mlp.js';
 
 /** A 3-4-3-2 toy network with hand-picked weights, small enough to check by hand. */
 function toyMlp() {
@@ -90,6 +100,51 @@ describe('forward', () => {
 
   it('refuses an input of the wrong size', () => {
     expect(() => forward(toyMlp(), new Float32Array(4), 1)).toThrow(ModelShapeError);
+  });
+});
+
+describe('residentMlp', () => {
+  const batch = Float32Array.from({ length: 7 * 3 }, (_, i) => ((i * 37) % 11) / 10);
+
+  it('answers bit for bit what the network answers with its parameters copied in per call', () => {
+    const mlp = toyMlp();
+    const resident = residentMlp(mlp);
+    try {
+      expect(resident.mlp.layers.every((l) => l.resident !== undefined)).toBe(true);
+      expect(Array.from(forward(resident.mlp, batch, 7))).toEqual(Array.from(forward(mlp, batch, 7)));
+    } finally {
+      resident.release();
+    }
+  });
+
+  it('keeps its own copy: training the original afterwards changes nothing it answers', () => {
+    const mlp = toyMlp();
+    const resident = residentMlp(mlp);
+    try {
+      const before = Array.from(forward(resident.mlp, batch, 7));
+      for (const layer of mlp.layers) layer.weights.fill(0.5);
+      expect(Array.from(forward(resident.mlp, batch, 7))).toEqual(before);
+      expect(Array.from(forward(mlp, batch, 7))).not.toEqual(before);
+    } finally {
+      resident.release();
+    }
+  });
+
+  it('moves the kernels stack up while it lives, reuses the room of one released, and moves it back down', () => {
+    const bottom = stackTop();
+    const first = residentMlp(toyMlp());
+    const second = residentMlp(toyMlp());
+    const top = stackTop();
+    expect(top).toBeGreaterThan(bottom);
+    first.release();
+    // the first one's room, below the second, is taken again: the stack stays where it is
+    const third = residentMlp(toyMlp());
+    expect(stackTop()).toBe(top);
+    expect(third.mlp.layers[0]!.resident).toEqual(first.mlp.layers[0]!.resident);
+    expect(Array.from(forward(third.mlp, batch, 7))).toEqual(Array.from(forward(toyMlp(), batch, 7)));
+    second.release();
+    third.release();
+    expect(stackTop()).toBe(bottom);
   });
 });
 
