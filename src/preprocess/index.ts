@@ -47,7 +47,12 @@ export function preprocessSmallImage(bytes: Uint8Array, options: PreprocessOptio
   const raw = decodeSmallImage(bytes, options.limits);
   const plain = raw && raw.width === IMAGE_SIDE && raw.height === IMAGE_SIDE ? neutralGrey(raw) : undefined;
   if (options.mode === 'plain') return plain && plainResult(plain);
-  const image = raw ? greyImageOf(raw) : decodeSmallJpeg(bytes, options.limits);
+  // neutral grey pixels are their own luma (channels.ts): the levels are already at hand
+  const image = plain
+    ? { width: IMAGE_SIDE, height: IMAGE_SIDE, grey: plain, alpha: null }
+    : raw
+      ? greyImageOf(raw)
+      : decodeSmallJpeg(bytes, options.limits);
   if (!image) return undefined;
   const found = findInk(image);
   if (options.mode === 'auto' && looksLikeMnist(image, found)) return plain && chosen('plain', plain, found);
