@@ -2,7 +2,7 @@
  * A multipart/form-data body held whole in memory, split into its parts on the spot: the fast
  * path for the small uploads that make most requests. Streaming that body through busboy
  * (@fastify/multipart) costs a parser, streams and events per request and per part: about a
- * fifth of the CPU of a 28x28 PNG's whole request (docs/BENCHMARKS.md).
+ * fifth of the CPU of a 28x28 PNG's whole request (docs/ARCHITECTURE.md, "Small forms read whole").
  *
  * It reads only the plain shape that browsers, curl and HTTP libraries send, and returns
  * undefined for anything else, which then goes to @fastify/multipart with the same bytes: a
