@@ -109,7 +109,7 @@ export class Predictor {
  * otherwise wait out whole. Long enough that a batch of 64 small PNGs (about 20 ms) runs whole:
  * cut in 10 ms slices, batches lost about a tenth of their throughput.
  */
-const ON_THREAD_SLICE_MS = 50;
+export const ON_THREAD_SLICE_MS = 50;
 
 /** preprocessSmallImage for each image; the caller has its turn (turns.ts), and takes another every ON_THREAD_SLICE_MS. */
 async function preprocessOnThread(images: readonly { bytes: Buffer }[], options: PreprocessOptions): Promise<(Preprocessed | undefined)[]> {

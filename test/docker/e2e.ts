@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   const size = Number(sh('docker', ['image', 'inspect', '-f', '{{.Size}}', image]));
   console.log(`image size: ${(size / 1e6).toFixed(0)} MB`);
   check('runs as uid 1000', sh('docker', ['exec', cid, 'id', '-u']) === '1000');
+  const nodeVersion = sh('docker', ['run', '--rm', '--network', 'host', image, 'node', '-v']);
+  check('the image runs Node 26', nodeVersion.startsWith('v26.'), nodeVersion);
   const inImage = (test: string) => {
     try {
       sh('docker', ['exec', cid, 'sh', '-c', test], true);
