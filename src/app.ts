@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
-import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { SERVICE_VERSION, type Config } from './config.js';
@@ -13,11 +12,14 @@ import { existsSync } from 'node:fs';
 import { holdoutFiles } from './data/holdout-files.js';
 import { loadEmbeddedHoldout, loadMnistTestSet, type LabelledSet } from './eval/dataset.js';
 import { EvalJob, type EvalReport } from './eval/job.js';
+import { RateWindows } from './cluster/rate-windows.js';
+import type { WorkerLink } from './cluster/worker-link.js';
 import { requireApiKey } from './http/auth.js';
 import { answerMalformedHttp, registerErrorHandling, sendProblem, toHttpProblem } from './http/errors.js';
 import { uploadLimits } from './http/inputs.js';
 import { registerMetrics, ServiceMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
+import { registerRateLimit } from './http/rate-limit.js';
 import { HttpProblem } from './http/problem.js';
 import { Limiter } from './inference/limiter.js';
 import { Predictor } from './inference/predictor.js';
@@ -45,7 +47,7 @@ declare module 'fastify' {
 const DIGIT_CLASSES = 10;
 /** An incoming X-Request-Id is kept when it is a sane token, so logs join up across services. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-/** Seconds a client shed by the event-loop guard or the rate limit is told to wait, at least. */
+/** Seconds a client shed by the event-loop guard is told to wait. */
 const RETRY_AFTER_SECONDS = 1;
 
 /** The service answers 784 pixels in, 10 digits out; any other network is a configuration mistake. */
@@ -72,6 +74,8 @@ function evalDataset(config: Config, model: LoadedModel): (() => Promise<Labelle
 export interface BuildOptions {
   /** a preloaded model (tests share one instead of reading the file per app) */
   model?: LoadedModel;
+  /** this process is a cluster worker: metrics and rate-limit counts are the whole cluster's, kept by the primary */
+  cluster?: WorkerLink;
 }
 
 /** Readiness off: probes answered from now on say 503 not_ready. Closing the app does it; a signal handler does it sooner. */
@@ -122,7 +126,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     limits: { fileSize: form.fileBytes, files: form.files, fields: form.fields, fieldSize: form.fieldBytes, parts: form.parts },
   });
 
-  const metrics = new ServiceMetrics(model.info);
+  const link = options.cluster;
+  const metrics = new ServiceMetrics(model.info, link?.workerId);
+  link?.shareMetrics(metrics.registry);
   const predictor = new Predictor(
     model,
     { maxInputPixels: config.MAX_INPUT_PIXELS, allowedFormats: DEFAULT_ALLOWED_FORMATS },
@@ -139,7 +145,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('evalJob', dataset && new EvalJob(model, dataset, onEvalReport));
   app.decorate('readiness', { ready: false, reason: 'warming up' });
 
-  registerMetrics(app, metrics);
+  registerMetrics(app, metrics, link && (() => link.scrape()));
   await registerOpenApi(app, SERVICE_VERSION);
   await app.register(healthRoutes);
   await app.register(pageRoutes);
@@ -152,19 +158,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(underPressure, { maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY_MS, retryAfter: RETRY_AFTER_SECONDS });
     }
     if (config.RATE_LIMIT_MAX > 0) {
-      await api.register(rateLimit, {
-        max: config.RATE_LIMIT_MAX,
-        timeWindow: config.RATE_LIMIT_WINDOW_MS,
-        errorResponseBuilder: (_request, context) =>
-          new HttpProblem(
-            'rate_limited',
-            `at most ${context.max} requests per ${context.after}`,
-            {},
-            {
-              'retry-after': String(Math.max(RETRY_AFTER_SECONDS, Math.ceil(context.ttl / 1000))),
-            },
-          ),
-      });
+      const windows = new RateWindows();
+      await registerRateLimit(
+        api,
+        config,
+        link ? (key, windowMs) => link.hit(key, windowMs) : (key, windowMs) => windows.hit(key, windowMs),
+      );
     }
     await api.register(predictRoutes);
     await api.register(evalRoutes);

@@ -1,14 +1,17 @@
 /**
  * Start the service: read the environment, then either serve in this process or, with more
  * than one worker, supervise worker processes that share the listening port (node:cluster).
- * Only this file listens, forks or exits.
+ * Only this file and the supervisor it starts listen, fork or exit.
  */
 import cluster from 'node:cluster';
+import { createServer } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
-import { buildApp, stopBeingReady } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { pino } from 'pino';
+import { WorkerLink } from './cluster/worker-link.js';
+import { loadConfig, type Config } from './config.js';
 import { availableCpus } from './cpus.js';
-import { WeightsError } from './model/weights/types.js';
+import { loadWeights } from './model/weights/load.js';
+import { describeStartupFailure } from './startup-failure.js';
 import { superviseWorkers } from './supervisor.js';
 
 /**
@@ -27,9 +30,18 @@ function keepRequestGarbageYoung(): void {
   setFlagsFromString('--no-allocation-site-pretenuring');
 }
 
-async function serve(config: Config): Promise<void> {
+async function serve(config: Config, link: WorkerLink | undefined): Promise<void> {
   keepRequestGarbageYoung();
-  const app = await buildApp(config);
+  // a signal while the app is still being built: nothing in flight, nothing to drain
+  const exitWhileStarting = () => process.exit(0);
+  process.on('SIGTERM', exitWhileStarting);
+  process.on('SIGINT', exitWhileStarting);
+  // imported here: a cluster's primary never serves, and stays small without the app's modules
+  const { buildApp, stopBeingReady } = await import('./app.js');
+  const app = await buildApp(config, { cluster: link });
+  process.off('SIGTERM', exitWhileStarting);
+  process.off('SIGINT', exitWhileStarting);
+
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
@@ -57,26 +69,50 @@ async function serve(config: Config): Promise<void> {
   await app.listen({ port: config.PORT, host: config.HOST });
 }
 
-function fail(err: unknown): never {
-  // configuration and weights problems are the operator's to fix: one clear line, no stack trace
-  if (err instanceof ConfigError || err instanceof WeightsError) {
-    console.error(`digit-serve: ${err.message}`);
-  } else {
-    console.error('digit-serve: failed to start:', err);
-  }
+/** Listen on HOST:PORT and let go at once: the primary's early check that the workers will be able to. */
+async function checkCanListen({ HOST, PORT }: Config): Promise<void> {
+  if (PORT === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen({ port: PORT, host: HOST, exclusive: true }, resolve);
+  });
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+/** The primary's own log lines, in the workers' format and at the same level. */
+function primaryLogger(config: Config) {
+  return pino({ level: config.LOG_LEVEL, base: { pid: process.pid, role: 'primary' } }, pino.destination({ sync: true }));
+}
+
+const printFailure = (line: string) => console.error(`digit-serve: ${line}`);
+
+/**
+ * Start-up failed: one line for the operator, exit 1. A worker hands its line to the primary,
+ * which prints the first one and stops the others, so N workers failing alike print it once.
+ */
+async function fail(err: unknown, config: Config | undefined, link: WorkerLink | undefined): Promise<never> {
+  const debug = config?.LOG_LEVEL === 'debug' || config?.LOG_LEVEL === 'trace';
+  const line = describeStartupFailure(err, config, debug);
+  if (link) await link.reportFailure(line).catch(() => printFailure(line));
+  else printFailure(line);
   process.exit(1);
 }
 
+let config: Config | undefined;
+const link = cluster.isWorker ? new WorkerLink(cluster.worker!.id) : undefined;
 try {
-  const config = loadConfig();
+  config = loadConfig();
   const workers = config.WORKERS === 0 ? availableCpus() : config.WORKERS;
   if (cluster.isPrimary && workers > 1) {
-    // the primary only supervises; checking the weights here first gives one clear error instead of one per worker
-    await import('./model/weights/load.js').then(({ loadWeights }) => loadWeights(config.WEIGHTS));
-    superviseWorkers(workers, config.SHUTDOWN_GRACE_MS);
+    // the primary only supervises; checking the weights and the address here first fails in a
+    // moment, before the workers load the model (a worker's own failure is still caught)
+    await loadWeights(config.WEIGHTS);
+    await checkCanListen(config);
+    superviseWorkers({ workers, graceMs: config.SHUTDOWN_GRACE_MS, log: primaryLogger(config), printFailure });
   } else {
-    await serve(config);
+    await serve(config, link);
   }
 } catch (err) {
-  fail(err);
+  await fail(err, config, link);
 }

@@ -1,43 +1,172 @@
 /**
- * The cluster primary: fork the workers, replace one that dies unexpectedly (not more often
- * than once a second, so a worker that cannot start does not spin), and on SIGTERM/SIGINT pass
- * the signal on, wait for every worker to finish its in-flight requests, and exit 0.
+ * The cluster primary. It forks the workers and serves what must be one for the whole
+ * service: the metrics every worker reports (metrics-hub.ts) and the rate limit's counts
+ * (rate-windows.ts), both asked for over IPC.
+ *
+ * A worker that dies before it was ever ready cannot be helped by another try (a port in use,
+ * a bad HOST, weights it cannot read): during start-up the primary prints the worker's one
+ * line and exits 1; later, a replacement that cannot start is not replaced again. A ready
+ * worker that dies is replaced after a delay that doubles with each death in the last minute,
+ * up to a cap, so a crash loop slows down instead of spinning.
+ *
+ * On SIGTERM/SIGINT it passes the signal on, waits for every worker to finish its in-flight
+ * requests, and exits 0.
  */
 import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { WorkerMessage } from './cluster/messages.js';
+import { MetricsHub, WORKER_LABEL } from './cluster/metrics-hub.js';
+import { RateWindows } from './cluster/rate-windows.js';
+import { sendTo } from './cluster/send.js';
 
-const RESPAWN_DELAY_MS = 1_000;
+/**
+ * The delay before a ready worker that died is replaced: `firstMs`, doubled for every other
+ * death in the last `memoryMs`, at most `capMs`.
+ */
+const BACKOFF = { firstMs: 250, capMs: 30_000, memoryMs: 60_000 } as const;
 
-export function superviseWorkers(count: number, graceMs: number): void {
+/** How long the primary waits for the other workers to stop when start-up fails. */
+const GIVE_UP_GRACE_MS = 3_000;
+
+export interface SupervisorOptions {
+  readonly workers: number;
+  readonly graceMs: number;
+  readonly log: Logger;
+  /** where the one-line reason for a failed start goes */
+  readonly printFailure: (line: string) => void;
+}
+
+export function superviseWorkers({ workers: count, graceMs, log, printFailure }: SupervisorOptions): void {
+  /** workers that have listened, by cluster worker id */
+  const ready = new Set<number>();
+  /** the one-line reasons workers sent before they exited */
+  const failures = new Map<number, string>();
+  /** when ready workers died, within BACKOFF.memoryMs */
+  const deaths: number[] = [];
+  let replacementsDue = 0;
+  let started = false;
   let stopping = false;
-  let cleanStop = true;
-  const log = (msg: string, extra: Record<string, unknown> = {}) =>
-    console.log(JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, role: 'primary', msg, ...extra }));
 
-  const fork = (): Worker => cluster.fork();
-  for (let i = 0; i < count; i++) fork();
-  log('workers started', { workers: count });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, labels: { [WORKER_LABEL]: 'primary' } });
+  new Gauge({
+    name: 'digit_serve_workers_ready',
+    help: 'Worker processes serving requests',
+    registers: [registry],
+    collect() {
+      this.set(ready.size);
+    },
+  });
+  const exits = new Counter({
+    name: 'digit_serve_worker_exits_total',
+    help: 'Worker processes that exited unexpectedly, by whether they had been ready',
+    labelNames: ['phase'] as const,
+    registers: [registry],
+  });
+  const hub = new MetricsHub(registry);
+  const windows = new RateWindows();
 
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) {
-      cleanStop &&= code === 0;
-      if (Object.keys(cluster.workers ?? {}).length === 0) {
-        log('all workers stopped', { clean: cleanStop });
-        process.exit(cleanStop ? 0 : 1);
-      }
-      return;
+  const readyWorkers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && ready.has(w.id));
+  const liveWorkers = () => Object.keys(cluster.workers ?? {}).length + replacementsDue;
+
+  const giveUp = (line: string) => {
+    stopping = true;
+    printFailure(line);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(1), GIVE_UP_GRACE_MS).unref();
+    const exitWhenAlone = () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
+    };
+    cluster.on('exit', exitWhenAlone);
+    exitWhenAlone();
+  };
+
+  cluster.on('message', (worker, raw: unknown) => {
+    const parsed = WorkerMessage.safeParse(raw);
+    if (!parsed.success) return;
+    const message = parsed.data;
+    switch (message.type) {
+      case 'digit-serve:hit':
+        sendTo(worker, { type: 'digit-serve:counted', id: message.id, count: windows.hit(message.key, message.windowMs) });
+        break;
+      case 'digit-serve:scrape':
+        hub.scrape(readyWorkers()).then(
+          (text) => sendTo(worker, { type: 'digit-serve:scraped', id: message.id, text }),
+          (err: unknown) => {
+            log.error({ err }, "could not aggregate the workers' metrics");
+            sendTo(worker, {
+              type: 'digit-serve:scrape-failed',
+              id: message.id,
+              reason: `the metrics could not be aggregated: ${String(err)}`,
+            });
+          },
+        );
+        break;
+      case 'digit-serve:collected':
+        hub.collected(worker.id, message.id, message.metrics);
+        break;
+      case 'digit-serve:failed':
+        failures.set(worker.id, message.reason);
+        break;
     }
-    log('worker died; starting another', { worker: worker.process.pid, code, signal });
-    setTimeout(fork, RESPAWN_DELAY_MS);
   });
 
+  cluster.on('listening', (worker) => {
+    ready.add(worker.id);
+    if (!started && ready.size === count) {
+      started = true;
+      log.info({ workers: count }, 'all workers ready');
+    }
+  });
+
+  const replace = (worker: Worker, code: number | null, signal: string | null) => {
+    const now = Date.now();
+    deaths.push(now);
+    while (deaths.length > 0 && deaths[0]! <= now - BACKOFF.memoryMs) deaths.shift();
+    const delayMs = Math.min(BACKOFF.capMs, BACKOFF.firstMs * 2 ** (deaths.length - 1));
+    log.warn({ worker: worker.process.pid, code, signal, delayMs, recentDeaths: deaths.length }, 'worker died; starting another');
+    replacementsDue++;
+    setTimeout(() => {
+      replacementsDue--;
+      if (!stopping) cluster.fork();
+    }, delayMs);
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    const wasReady = ready.delete(worker.id);
+    hub.retire(worker.id);
+    if (stopping) return;
+    exits.inc({ phase: wasReady ? 'serving' : 'starting' });
+    if (wasReady) return replace(worker, code, signal);
+    const reason = failures.get(worker.id) ?? `a worker exited before it was ready (${signal ?? `code ${code}`})`;
+    failures.delete(worker.id);
+    if (!started || liveWorkers() === 0) return giveUp(reason);
+    log.error({ worker: worker.process.pid, reason, serving: ready.size }, 'a replacement worker could not start; not replacing it');
+  });
+
+  for (let i = 0; i < count; i++) cluster.fork();
+  log.info({ workers: count }, 'workers started');
+
+  let cleanStop = true;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    log('stopping workers', { signal });
+    log.info({ signal }, 'stopping workers');
+    const exitWhenAllStopped = () => {
+      if (Object.keys(cluster.workers ?? {}).length > 0) return;
+      log.info({ clean: cleanStop }, 'all workers stopped');
+      process.exit(cleanStop ? 0 : 1);
+    };
+    cluster.on('exit', (_worker, code) => {
+      cleanStop &&= code === 0;
+      exitWhenAllStopped();
+    });
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    exitWhenAllStopped();
     // the workers bound their own shutdown by the same grace; this only guards against a stuck one
     setTimeout(() => {
-      log('workers did not stop in time; exiting');
+      log.error('workers did not stop in time; exiting');
       process.exit(1);
     }, graceMs + 2_000).unref();
   };

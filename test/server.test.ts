@@ -1,25 +1,34 @@
 /** Start-up as an operator sees it: the real entry point, a real process, its stderr and exit code. */
-import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { execFile, type ExecFileOptions } from 'node:child_process';
+import { chmod, copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_WEIGHTS } from '../src/config.js';
 
 const run = promisify(execFile);
 
-async function startWith(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+async function startWith(
+  env: Record<string, string>,
+  options: Pick<ExecFileOptions, 'uid' | 'gid'> = {},
+): Promise<{ code: number; stderr: string; ms: number }> {
+  const started = Date.now();
   try {
     await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
       timeout: 30_000,
+      ...options,
     });
-    return { code: 0, stderr: '' };
+    return { code: 0, stderr: '', ms: Date.now() - started };
   } catch (err) {
     const e = err as { code: number; stderr: string };
-    return { code: e.code, stderr: e.stderr };
+    return { code: e.code, stderr: e.stderr, ms: Date.now() - started };
   }
 }
+
+const oneLine = (stderr: string) => stderr.trim().split('\n');
 
 describe('start-up failures', () => {
   it('stops with one clear line naming a missing weights file', async () => {
@@ -45,4 +54,59 @@ describe('start-up failures', () => {
     expect(stderr).toContain('PORT');
     expect(stderr).toContain('LOG_LEVEL');
   });
+});
+
+/** As root, the service is started as nobody (uid 65534): it may not bind below 1024 nor read a 0600 file of root's. */
+const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+describe('start-up failures of the listening socket, with one worker and with two', () => {
+  let taken: Server;
+  let takenPort: number;
+  beforeAll(async () => {
+    taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    takenPort = (taken.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+
+  for (const workers of ['1', '2']) {
+    it(`WORKERS=${workers}: a port in use stops the service within 5 s, one line naming the port`, async () => {
+      const { code, stderr, ms } = await startWith({ WORKERS: workers, PORT: String(takenPort) });
+      expect(code).toBe(1);
+      expect(oneLine(stderr)).toEqual([
+        `digit-serve: port ${takenPort} is already in use on 127.0.0.1 (EADDRINUSE); set PORT to a free port or stop the process that holds it`,
+      ]);
+      expect(ms).toBeLessThan(5_000);
+    });
+
+    it(`WORKERS=${workers}: a HOST that does not resolve, and one that is not this machine's, name HOST`, async () => {
+      const unresolved = await startWith({ WORKERS: workers, HOST: 'no-such-host.invalid', PORT: String(takenPort + 1) });
+      expect(unresolved.code).toBe(1);
+      expect(oneLine(unresolved.stderr)).toEqual([
+        expect.stringMatching(/^digit-serve: HOST no-such-host\.invalid does not resolve to an address \(E[A-Z_]+\); set HOST to /),
+      ]);
+      const foreign = await startWith({ WORKERS: workers, HOST: '192.0.2.1', PORT: String(takenPort + 1) });
+      expect(foreign.code).toBe(1);
+      expect(oneLine(foreign.stderr)).toEqual([
+        'digit-serve: HOST 192.0.2.1 is not an address of this machine (EADDRNOTAVAIL); set HOST to one of its addresses, or 0.0.0.0 for all of them',
+      ]);
+    });
+
+    it(`WORKERS=${workers}: a privileged port without the permission says what to set`, async () => {
+      const { code, stderr } = await startWith({ WORKERS: workers, PORT: '80' }, asNobody);
+      expect(code).toBe(1);
+      expect(oneLine(stderr)).toEqual([
+        'digit-serve: no permission to listen on port 80 (EACCES); set PORT to 1024 or above, or give the process CAP_NET_BIND_SERVICE',
+      ]);
+    });
+
+    it(`WORKERS=${workers}: weights it may not read`, async () => {
+      const file = join(await mkdtemp(join(tmpdir(), 'weights-')), 'private.safetensors');
+      await copyFile(DEFAULT_WEIGHTS, file);
+      await chmod(file, process.getuid?.() === 0 ? 0o600 : 0o000);
+      const { code, stderr } = await startWith({ WORKERS: workers, WEIGHTS: file }, asNobody);
+      expect(code).toBe(1);
+      expect(oneLine(stderr)).toEqual([`digit-serve: cannot load weights from ${file}: permission denied`]);
+    });
+  }
 });

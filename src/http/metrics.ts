@@ -2,11 +2,17 @@
  * Prometheus metrics, one registry per app (so several apps in one process, as in tests, do
  * not collide). What operators need to see: latency per route and status, what the model
  * answers, batch sizes, why inputs fail, which model is loaded and how well it scored.
+ *
+ * In a cluster, each worker's registry is one part of the service's: a scrape answered by any
+ * worker reports the whole service, aggregated by the primary (cluster/metrics-hub.ts), where
+ * counters and histograms are summed, the model's gauges are the same in every worker, and
+ * the process metrics carry a `worker` label.
  */
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModelInfo } from '../model/weights/types.js';
 import { describeArchitecture } from '../model/mlp.js';
+import { WORKER_LABEL } from '../cluster/metrics-hub.js';
 
 export class ServiceMetrics {
   readonly registry = new Registry();
@@ -45,6 +51,7 @@ export class ServiceMetrics {
     help: 'The loaded model (always 1; the labels say which)',
     labelNames: ['name', 'sha256', 'architecture'] as const,
     registers: [this.registry],
+    aggregator: 'max',
   });
 
   readonly evalAccuracy = new Gauge({
@@ -52,15 +59,18 @@ export class ServiceMetrics {
     help: 'Accuracy of the loaded model at the last /eval computation',
     labelNames: ['dataset'] as const,
     registers: [this.registry],
+    aggregator: 'max',
   });
 
-  constructor(model: ModelInfo) {
-    collectDefaultMetrics({ register: this.registry });
+  /** `workerId`: this process's cluster worker, which labels its process metrics */
+  constructor(model: ModelInfo, workerId?: number) {
+    collectDefaultMetrics({ register: this.registry, labels: workerId === undefined ? {} : { [WORKER_LABEL]: String(workerId) } });
     this.modelInfo.set({ name: model.name, sha256: model.sha256, architecture: describeArchitecture(model.architecture) }, 1);
   }
 }
 
-export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics): void {
+/** `scrape`: where the text comes from in a cluster (the primary's aggregate); else this registry. */
+export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics, scrape = () => metrics.registry.metrics()): void {
   app.addHook('onResponse', async (request, reply) => {
     metrics.requestDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
@@ -70,6 +80,6 @@ export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics): 
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return scrape();
   });
 }

@@ -2,12 +2,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { predictOptions, PredictQuery, readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
-import { HttpProblem } from '../http/problem.js';
+import { toHttpProblem } from '../http/errors.js';
+import { HttpProblem, type ProblemCode } from '../http/problem.js';
 import type { ItemResult } from '../inference/predictor.js';
 import { takeTurn } from '../inference/turns.js';
 import { BatchResponse, modelRef, PredictResponse } from './schemas.js';
 
-const INPUT_PROBLEMS = [
+/** What a client's input can be refused for: each is counted in digit_serve_input_failures_total. */
+const INPUT_FAILURES = [
   'bad_request',
   'invalid_json',
   'invalid_input',
@@ -16,9 +18,13 @@ const INPUT_PROBLEMS = [
   'invalid_image',
   'image_too_large',
   'too_many_pixels',
+  'too_many_images',
   'body_too_large',
   'unsupported_media_type',
   'no_digit',
+] as const satisfies readonly ProblemCode[];
+const INPUT_PROBLEMS = [
+  ...INPUT_FAILURES.filter((code) => code !== 'too_many_images'),
   'unauthorized',
   'rate_limited',
   'overloaded',
@@ -44,6 +50,13 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       else metrics.predictions.inc({ class: String(r.prediction) });
     }
   };
+  // a whole request refused, wherever it was (the body's parser, the schema, the reading, the
+  // model): counted here once; a batch's refused items are counted with its answers
+  const inputFailures = new Set<ProblemCode>(INPUT_FAILURES);
+  app.addHook('onError', async (_request, _reply, error) => {
+    const problem = toHttpProblem(error);
+    if (problem && inputFailures.has(problem.code)) metrics.inputFailures.inc({ code: problem.code });
+  });
 
   app.post(
     '/predict',
@@ -63,15 +76,9 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       // before the body is parsed: a request waiting for its turn holds only its raw bytes
       await takeTurn();
       const { items: item, fields } = await readSingleInput(request, limits);
-      const options = predictOptions(request.query, fields);
-      try {
-        const result = await predictor.predictOne(item, options);
-        count([result]);
-        return { ...result, model };
-      } catch (err) {
-        if (err instanceof HttpProblem) count([err]);
-        throw err;
-      }
+      const result = await predictor.predictOne(item, predictOptions(request.query, fields));
+      count([result]);
+      return { ...result, model };
     },
   );
 

@@ -67,6 +67,32 @@ describe('metrics', () => {
     expect(text).toContain(`digit_serve_model_info{name="toy",sha256="${'0'.repeat(64)}",architecture="784-16-10 sigmoid/softmax"} 1`);
     expect(text).toContain('process_resident_memory_bytes');
   });
+
+  it('counts a /predict refused as a whole, wherever it was refused, once', async () => {
+    const before = await failures();
+    await request(server.url).post('/predict').field('note', 'no file').expect(400); // missing_image, while reading the form
+    await request(server.url).post('/predict').attach('image', Buffer.from('not an image'), 'x.png').expect(400); // invalid_image, decoding
+    await request(server.url).post('/predict').set('content-type', 'application/json').send('{"pixels": [').expect(400); // invalid_json, the parser
+    await request(server.url).post('/predict').set('content-type', 'text/csv').send('1,2,3').expect(415); // before any route code
+    await request(server.url).post('/predict/batch').send({ inputs: [] }).expect(400); // the batch's schema
+    await request(server.url).post('/predict').send({ pixels }).expect(200);
+    expect(diff(before, await failures())).toEqual({
+      missing_image: 1,
+      invalid_image: 1,
+      invalid_json: 1,
+      unsupported_media_type: 1,
+      invalid_input: 1,
+    });
+  });
+
+  const failures = async () => {
+    const text = (await request(server.url).get('/metrics').expect(200)).text;
+    return Object.fromEntries(
+      [...text.matchAll(/^digit_serve_input_failures_total\{code="(\w+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
+    );
+  };
+  const diff = (before: Record<string, number>, after: Record<string, number>) =>
+    Object.fromEntries(Object.entries(after).flatMap(([code, n]) => (n === (before[code] ?? 0) ? [] : [[code, n - (before[code] ?? 0)]])));
 });
 
 describe('OpenAPI', () => {
@@ -110,11 +136,19 @@ describe('rate limit', () => {
   });
   afterAll(() => server?.close());
 
-  it('answers 429 rate_limited with Retry-After past the limit, and keeps probes open', async () => {
-    for (let i = 0; i < 3; i++) await request(server.url).post('/predict').send({ pixels }).expect(200);
+  it('answers 429 rate_limited past the limit, stating the configured limit and window, and keeps probes open', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await request(server.url).post('/predict').send({ pixels }).expect(200);
+      expect(res.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': String(2 - i), 'ratelimit-policy': '3;w=60' });
+    }
     const res = await request(server.url).post('/predict').send({ pixels });
     expect([res.status, res.body.code]).toEqual([429, 'rate_limited']);
-    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(res.body).toMatchObject({ limit: 3, windowSeconds: 60 });
+    expect(res.body.detail).toMatch(/^at most 3 requests per 1 minute from one client; the current window ends in (\d+) s$/);
+    const retryAfter = Number(res.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(50);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(res.body.detail).toContain(`ends in ${retryAfter} s`);
     await request(server.url).get('/health/ready').expect(200);
   });
 });
