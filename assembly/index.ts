@@ -1,15 +1,12 @@
 /**
- * The pixel kernels of the preprocessing, compiled to WebAssembly (npm run build:kernels ->
- * dist/kernels.wasm) and called by src/preprocess/kernels.ts. Why: V8 keeps re-checking a typed
- * array inside a loop (its map, length and base, an overflow check per index), so a pass over a
- * picture's bytes runs about five times slower than compiled C here; WebAssembly runs it two to
- * three times faster than the same JavaScript (docs/ARCHITECTURE.md has the figures).
+ * The kernels, compiled to WebAssembly (npm run build:kernels -> dist/kernels.wasm) and called
+ * through src/kernels.ts: the loops where WebAssembly is faster than the same JavaScript on V8
+ * even after the copies into and out of its memory. A pass whose kernel no longer paid for those
+ * copies went back to JavaScript (docs/ARCHITECTURE.md, "Kernels in WebAssembly").
  */
-export { histogram, quantile, total } from './histogram';
-export { backgroundScratchBytes, subtractBackground } from './background';
 export { decodeScan, huffmanTable, huffmanTableBytes } from './jpeg';
-export { coverage, resample, strokeWidth } from './crop';
 export { componentScratchPerPixel, keepMainInk } from './components';
+export { resample, strokeWidth } from './crop';
 export { affine } from './affine';
 
 /**

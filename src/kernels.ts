@@ -1,8 +1,8 @@
 /**
  * The kernels compiled from assembly/ to WebAssembly (npm run build:kernels writes
- * dist/kernels.wasm; the build and test scripts run it first): the preprocessing's pixel passes
- * and the dense layers' affine map. And the module's memory, where callers place a kernel's
- * inputs and read its outputs.
+ * dist/kernels.wasm; the build and test scripts run it first): the JPEG scan's decoding, speck
+ * removal, the stroke width, the fit's resampling and the dense layers' affine map. And the
+ * module's memory, where callers place a kernel's inputs and read its outputs.
  *
  * Memory is used as a stack: a caller places its buffers within `scoped`, which frees them as
  * it returns. Kernels run synchronously on the calling thread, so one caller at a time uses
@@ -25,9 +25,6 @@ interface KernelExports {
   readonly memory: Memory;
   heapBase(): number;
   affine(x: number, n: number, inSize: number, outSize: number, w: number, b: number, out: number, acc: number, nonZero: number): void;
-  histogram(levels: number, n: number, hist: number): void;
-  quantile(hist: number, bins: number, q: number, total: number): number;
-  total(hist: number, bins: number): number;
   huffmanTableBytes(): number;
   huffmanTable(counts: number, symbols: number, table: number): void;
   decodeScan(
@@ -46,25 +43,6 @@ interface KernelExports {
     width: number,
     height: number,
   ): void;
-  coverage(
-    levels: number,
-    stride: number,
-    threshold: number,
-    xa: number,
-    xb: number,
-    xf: number,
-    xRuns: number,
-    xRunCount: number,
-    ya: number,
-    yb: number,
-    yf: number,
-    yRuns: number,
-    yRunCount: number,
-    out: number,
-    width: number,
-    height: number,
-    found: number,
-  ): void;
   strokeWidth(ink: number, w: number, h: number): number;
   componentScratchPerPixel(): number;
   keepMainInk(levels: number, w: number, h: number, threshold: number, speckFraction: number, scratch: number, box: number): number;
@@ -80,20 +58,6 @@ interface KernelExports {
     dst: number,
     dstLineStep: number,
     dstStep: number,
-  ): void;
-  backgroundScratchBytes(w: number, h: number, gw: number, gh: number): number;
-  subtractBackground(
-    data: number,
-    w: number,
-    h: number,
-    q: number,
-    cell: number,
-    gw: number,
-    gh: number,
-    sign: number,
-    scratch: number,
-    signed: number,
-    levels: number,
   ): void;
 }
 
@@ -195,13 +159,11 @@ export function release(at: number): void {
 
 /** Views of the memory (made afresh each call: growing the memory detaches earlier views). */
 export const u8 = (at: number, length: number) => new Uint8Array(kernels.memory.buffer, at, length);
-export const u32 = (at: number, length: number) => new Uint32Array(kernels.memory.buffer, at, length);
 export const i32 = (at: number, length: number) => new Int32Array(kernels.memory.buffer, at, length);
 export const f32 = (at: number, length: number) => new Float32Array(kernels.memory.buffer, at, length);
-export const f64 = (at: number, length: number) => new Float64Array(kernels.memory.buffer, at, length);
 
 /** `data` copied into the memory; its offset. */
-export function placeCopy(data: Uint8Array | Uint32Array | Int32Array | Float32Array | Float64Array): number {
+export function placeCopy(data: Uint8Array | Int32Array | Float32Array | Float64Array): number {
   const at = place(data.byteLength);
   new Uint8Array(kernels.memory.buffer, at, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return at;

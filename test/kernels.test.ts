@@ -5,20 +5,29 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { histogram } from '../src/preprocess/histogram.js';
+import { keepMainInk } from '../src/preprocess/components.js';
 import { preprocessImage } from '../src/preprocess/index.js';
 import { decodeJpegGrey } from '../src/preprocess/jpeg.js';
 import { kernels, place, reside, scoped, stackTop } from '../src/kernels.js';
 import { DEFAULT_ALLOWED_FORMATS } from '../src/preprocess/decode.js';
-import { prng } from './hostile/support/fixtures.js';
+import type { Box, Plane } from '../src/preprocess/plane.js';
 import { greyImage, onPaper, seven } from './preprocess/drawing.js';
 
 const options = { mode: 'auto', limits: { maxInputPixels: 1 << 26, allowedFormats: DEFAULT_ALLOWED_FORMATS } } as const;
 
-function counted(levels: Uint8Array): Uint32Array {
-  const expected = new Uint32Array(256);
-  for (const v of levels) expected[v]!++;
-  return expected;
+/** A `width` x `height` picture of ink levels: `block` filled with ink, and one speck of ink at `speck`. */
+function blockAndSpeck(width: number, height: number, block: Box, speck: readonly [number, number]): Plane {
+  const data = new Uint8Array(width * height);
+  for (let y = block.y0; y <= block.y1; y++) data.fill(200, y * width + block.x0, y * width + block.x1 + 1);
+  data[speck[1] * width + speck[0]] = 200;
+  return { width, height, data };
+}
+
+/** keepMainInk's box, with the picture left: the block alone (the speck erased) and nothing else touched. */
+function expectBlockKept(picture: Plane, block: Box): void {
+  const expected = blockAndSpeck(picture.width, picture.height, block, [block.x0, block.y0]);
+  expect(keepMainInk(picture, 100)).toEqual(block);
+  expect(Buffer.from(picture.data).equals(Buffer.from(expected.data))).toBe(true);
 }
 
 describe('the kernels memory', () => {
@@ -37,16 +46,17 @@ describe('the kernels memory', () => {
     expect(stackTop()).toBe(before);
   });
 
-  it('grows for a large picture, and gives the same counts before and after', () => {
-    const random = prng(3);
-    const small = Uint8Array.from({ length: 5000 }, () => Math.floor(random() * 256));
-    const first = histogram(small);
-    expect(first).toEqual(counted(small));
-    const pages = kernels.memory.buffer.byteLength;
-    const large = Uint8Array.from({ length: pages + 3 * 65536 }, () => Math.floor(random() * 256));
-    expect(histogram(large)).toEqual(counted(large));
-    expect(kernels.memory.buffer.byteLength).toBeGreaterThan(pages);
-    expect(histogram(small)).toEqual(first);
+  it('grows for a large picture, and gives the same results before and after', () => {
+    const smallBlock = { x0: 10, y0: 5, x1: 30, y1: 25 };
+    expectBlockKept(blockAndSpeck(50, 40, smallBlock, [45, 35]), smallBlock);
+    const bytes = kernels.memory.buffer.byteLength;
+    // the picture and keepMainInk's scratch (more bytes per pixel than the picture) past the memory's end
+    const width = 1000;
+    const height = Math.ceil((bytes + 3 * 65536) / width);
+    const largeBlock = { x0: 700, y0: height - 200, x1: 900, y1: height - 20 };
+    expectBlockKept(blockAndSpeck(width, height, largeBlock, [5, height - 1]), largeBlock);
+    expect(kernels.memory.buffer.byteLength).toBeGreaterThan(bytes);
+    expectBlockKept(blockAndSpeck(50, 40, smallBlock, [45, 35]), smallBlock);
   });
 
   it('places 8-byte aligned buffers above one another, and frees them all as scoped returns or throws', () => {

@@ -119,10 +119,10 @@ function assertFinite(values: Float32Array, what: string): void {
  * the same image inside a batch give bit-identical results. Zero inputs are
  * skipped (most MNIST pixels are 0 and 0 * finite w adds nothing); sums are kept
  * in float64, four inputs added to each output per pass, and rounded once to
- * float32. A WebAssembly kernel (assembly/affine.ts), 2 to 4 times faster than
- * the same loops in JavaScript even with the weights copied in on every call
- * (docs/ARCHITECTURE.md; a resident layer's are already there); rows go through
- * it in chunks, so its memory stays small.
+ * float32. The loops are a WebAssembly kernel (assembly/affine.ts), kept while it
+ * beats the same loops in JavaScript (docs/ARCHITECTURE.md, "Kernels in
+ * WebAssembly"); a resident layer's weights are already in its memory, others are
+ * copied in; rows go through it in chunks, so its memory stays small.
  */
 export function affine(x: Float32Array, n: number, layer: DenseLayer, out: Float32Array): Float32Array {
   const { inSize, outSize, weights, bias, resident } = layer;

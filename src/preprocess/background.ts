@@ -6,10 +6,11 @@
  * replaces the odd cell a blot of ink did fill while keeping linear gradients exact. The grid
  * is interpolated bilinearly between cell centres. The result is ink strength, bright ink on
  * dark whichever side the ink was on. Cost: one pass to fill the cell histograms, one to
- * interpolate and subtract, O(pixels), in WebAssembly (assembly/background.ts).
+ * interpolate and subtract, O(pixels), in JavaScript: as a WebAssembly kernel the copies in and
+ * out cost what its loops saved (docs/ARCHITECTURE.md, "Kernels in WebAssembly").
  */
 import type { Plane } from './plane.js';
-import { kernels, place, placeCopy, scoped, u32, u8 } from '../kernels.js';
+import { quantile } from './histogram.js';
 
 /** cells along the longer side: coarse enough that a stroke never fills a cell */
 export const BACKGROUND_GRID_CELLS = 8;
@@ -20,6 +21,16 @@ export const BACKGROUND_QUANTILE = 0.25;
 
 /** distance between the 5% and the 25% quantiles of a standard normal */
 const NORMAL_5_TO_25 = 0.9704;
+
+/**
+ * Scratch counts, kept rather than allocated per call: a typed array over 64 bytes lives outside
+ * the JavaScript heap, and for a 28x28 digit the allocations cost as much as the passes over
+ * its pixels (the same holds for histogram()'s counts and the axes kept below). A cell's level
+ * counts (cleared for each cell); the signed residual's counts (bin v + 255 for -255..255; all
+ * zero between calls).
+ */
+const cellCounts = new Uint32Array(256);
+const signedCounts = new Uint32Array(511);
 
 export interface Residual {
   /** ink strength above the paper, 0..255 */
@@ -40,18 +51,134 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
   const cell = Math.max(MIN_BACKGROUND_CELL, Math.ceil(Math.max(w, h) / BACKGROUND_GRID_CELLS));
   const gw = Math.ceil(w / cell);
   const gh = Math.ceil(h / cell);
-  return scoped(() => {
-    // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
-    const signed = place(511 * 4);
-    u32(signed, 511).fill(0);
-    const levels = place(w * h);
-    // the paper is on the other side of the ink: the upper quantile when the ink is dark
-    const q = darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE;
-    const scratch = place(kernels.backgroundScratchBytes(w, h, gw, gh));
-    kernels.subtractBackground(placeCopy(data), w, h, q, cell, gw, gh, darkInk ? -1 : 1, scratch, signed, levels);
-    const noise = (kernels.quantile(signed, 511, 0.25, w * h) - kernels.quantile(signed, 511, 0.05, w * h)) / NORMAL_5_TO_25;
-    const histogram = u32(signed + 255 * 4, 256).slice();
-    for (const count of u32(signed, 255)) histogram[0]! += count;
-    return { levels: u8(levels, w * h).slice(), histogram, noise };
-  });
+  // the paper is on the other side of the ink: the upper quantile when the ink is dark
+  const grid = median3x3(cellQuantiles(img, darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, gw, gh), gw, gh);
+  const sign = darkInk ? -1 : 1;
+  const { index: xIndex, weight: xWeight, end: xEnd } = axisWeights(w, cell, gw);
+  const ys = axisWeights(h, cell, gh);
+  const levels = new Uint8Array(w * h);
+  // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
+  const signed = signedCounts;
+  // the background along the current row, at each cell column's centre
+  const row = new Float32Array(gw);
+  for (let y = 0; y < h; y++) {
+    const r0 = ys.index[y]! * gw;
+    const r1 = gh > 1 ? r0 + gw : r0;
+    const fy = ys.weight[y]!;
+    for (let c = 0; c < gw; c++) row[c] = grid[r0 + c]! + fy * (grid[r1 + c]! - grid[r0 + c]!);
+    // cell by cell: the background's start and rise towards the next cell's centre are read once per cell
+    for (let x = 0, p = y * w; x < w;) {
+      const c = xIndex[x]!;
+      const start = row[c]!;
+      const rise = row[gw > 1 ? c + 1 : c]! - start;
+      for (const end = xEnd[c]!; x < end; x++, p++) {
+        // d + 255 is in 0..510: flooring d + 255.5 rounds d to the nearest level
+        const bin = (sign * (data[p]! - (start + xWeight[x]! * rise)) + 255.5) | 0;
+        signed[bin]!++;
+        // clamped with Math.max, without a branch: where the ink lies is unpredictable in a new
+        // picture, and a branch per pixel mispredicted there (a picture timed over and over hides it)
+        levels[p] = Math.max(0, bin - 255);
+      }
+    }
+  }
+  const noise = (quantile(signed, 0.25) - quantile(signed, 0.05)) / NORMAL_5_TO_25;
+  const histogram = signed.slice(255);
+  for (let bin = 0; bin < 255; bin++) histogram[0]! += signed[bin]!;
+  signed.fill(0);
+  return { levels, histogram, noise };
+}
+
+function cellQuantiles(img: Plane, q: number, cell: number, gw: number, gh: number): Float32Array {
+  const { width: w, height: h, data } = img;
+  const grid = new Float32Array(gw * gh);
+  const hist = cellCounts;
+  for (let gy = 0; gy < gh; gy++) {
+    const y0 = gy * cell;
+    const y1 = Math.min(h, y0 + cell);
+    for (let gx = 0; gx < gw; gx++) {
+      const x0 = gx * cell;
+      const x1 = Math.min(w, x0 + cell);
+      hist.fill(0);
+      for (let y = y0; y < y1; y++) {
+        for (let p = y * w + x0, end = y * w + x1; p < end; p++) hist[data[p]!]!++;
+      }
+      grid[gy * gw + gx] = quantile(hist, q, (x1 - x0) * (y1 - y0));
+    }
+  }
+  return grid;
+}
+
+/** Median of each cell's 3x3 neighbourhood (fewer at the edges; the mean of the middle two when even). */
+function median3x3(grid: Float32Array, gw: number, gh: number): Float32Array {
+  const out = new Float32Array(grid.length);
+  const window = new Float32Array(9);
+  for (let gy = 0; gy < gh; gy++) {
+    for (let gx = 0; gx < gw; gx++) {
+      let n = 0;
+      for (let y = Math.max(0, gy - 1); y <= Math.min(gh - 1, gy + 1); y++) {
+        for (let x = Math.max(0, gx - 1); x <= Math.min(gw - 1, gx + 1); x++) insertSorted(window, n++, grid[y * gw + x]!);
+      }
+      const m = n >> 1;
+      out[gy * gw + gx] = n % 2 ? window[m]! : (window[m - 1]! + window[m]!) / 2;
+    }
+  }
+  return out;
+}
+
+/** Puts `v` among the sorted `sorted[0..n)`, keeping them sorted: a sort of the nine values without a comparator call per pair. */
+function insertSorted(sorted: Float32Array, n: number, v: number): void {
+  let i = n;
+  for (; i > 0 && sorted[i - 1]! > v; i--) sorted[i] = sorted[i - 1]!;
+  sorted[i] = v;
+}
+
+interface AxisWeights {
+  readonly index: Int32Array;
+  readonly weight: Float64Array;
+  /** per cell, one past the last pixel whose `index` it is: the pixel loop tests one bound per run */
+  readonly end: Int32Array;
+}
+
+/** axisWeights' results for the last few axes seen (a batch's pictures mostly share a size), only ever read. */
+const recentAxes = new Map<string, AxisWeights>();
+const RECENT_AXES = 8;
+
+function axisWeights(size: number, cell: number, cells: number): AxisWeights {
+  const key = `${size},${cell},${cells}`;
+  let axis = recentAxes.get(key);
+  if (axis === undefined) {
+    axis = computeAxisWeights(size, cell, cells);
+    if (recentAxes.size >= RECENT_AXES) recentAxes.delete(recentAxes.keys().next().value!);
+    recentAxes.set(key, axis);
+  }
+  return axis;
+}
+
+/**
+ * Per pixel along one axis: the cell whose centre is at or before it, and the weight of the next
+ * cell. The weights are rounded to single precision, which the residual's rounding depends on,
+ * but held as doubles: the pixel loop then reads them without a conversion each.
+ */
+function computeAxisWeights(size: number, cell: number, cells: number): AxisWeights {
+  const centre = (c: number) => (c * cell + Math.min(size, (c + 1) * cell) - 1) / 2;
+  const index = new Int32Array(size);
+  const weight = new Float64Array(size);
+  const end = new Int32Array(cells);
+  end[0] = size;
+  if (cells === 1) return { index, weight, end };
+  let c = 0;
+  let from = centre(0);
+  let to = centre(1);
+  for (let p = 0; p < size; p++) {
+    while (c < cells - 2 && p >= to) {
+      c++;
+      from = to;
+      to = centre(c + 1);
+    }
+    index[p] = c;
+    end[c] = p + 1;
+    // clamped: flat before the first centre and after the last
+    weight[p] = Math.fround(Math.min(1, Math.max(0, (p - from) / (to - from))));
+  }
+  return { index, weight, end };
 }

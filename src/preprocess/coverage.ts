@@ -9,7 +9,6 @@
  * point on photos and scans; on 28x28 digits the supersampling is what keeps it level with
  * the soft ramp. See docs/PREPROCESSING.md.)
  */
-import { f32, i32, kernels, place, placeCopy, scoped } from '../kernels.js';
 import type { Box, Plane } from './plane.js';
 
 /** 4 x the 20-pixel box: every output pixel then averages at least 4 x 4 binary samples */
@@ -69,16 +68,53 @@ export function inkCoverage(
   const height = (y1 - y0 + 1) * s;
   const xs = sampleTaps(x0, x1, s);
   const ys = sampleTaps(y0, y1, s);
-  return scoped(() => {
-    const out = place(width * height * 4);
-    f32(out, width * height).fill(0);
-    const found = place(16);
-    // per axis, as the kernel reads them: each sample's two pixels and weight, the runs and their count
-    const taps = (t: SampleTaps) =>
-      [placeCopy(t.a), placeCopy(t.b), placeCopy(t.f), placeCopy(Int32Array.from(t.runs)), t.runs.length] as const;
-    kernels.coverage(placeCopy(levels.data), levels.width, threshold, ...taps(xs), ...taps(ys), out, width, height, found);
-    const [left, top, right, bottom] = i32(found, 4);
-    const ink = { width, height, data: f32(out, width * height).slice() };
-    return { ink, box: right! < 0 ? null : { x0: left!, y0: top!, x1: right!, y1: bottom! } };
-  });
+  // JavaScript, not a WebAssembly kernel: most blocks are skipped whole, and the copies of the
+  // levels and taps into the kernels' memory cost what a kernel saved (docs/ARCHITECTURE.md)
+  const src = levels.data;
+  const data = new Float32Array(width * height);
+  const found = { x0: width, y0: height, x1: -1, y1: -1 };
+  // a block of samples between the same four source pixels: interpolation never leaves their
+  // range (but for rounding, far less than half a level), so a block whose four pixels are all
+  // paper (most of the crop) needs no interpolation, nor one whose four pixels are all ink (the
+  // inside of the strokes)
+  for (let j = 0; j + 1 < ys.runs.length; j++) {
+    const ya = ys.runs[j]!;
+    const yb = ys.runs[j + 1]!;
+    const r0 = ys.a[ya]! * levels.width;
+    const r1 = ys.b[ya]! * levels.width;
+    for (let i = 0; i + 1 < xs.runs.length; i++) {
+      const xa = xs.runs[i]!;
+      const xb = xs.runs[i + 1]!;
+      const topA = src[r0 + xs.a[xa]!]!;
+      const topB = src[r0 + xs.b[xa]!]!;
+      const bottomA = src[r1 + xs.a[xa]!]!;
+      const bottomB = src[r1 + xs.b[xa]!]!;
+      if (Math.max(topA, topB, bottomA, bottomB) <= threshold) continue;
+      // half a level of margin for that rounding (the same test as min > threshold for a whole threshold)
+      if (Math.min(topA, topB, bottomA, bottomB) - 0.5 > threshold) {
+        // a loop, not fill(): the blocks are a few samples wide, too short for a call to pay
+        for (let y = ya; y < yb; y++) for (let x = xa; x < xb; x++) data[y * width + x] = 1;
+        if (xa < found.x0) found.x0 = xa;
+        if (xb - 1 > found.x1) found.x1 = xb - 1;
+        if (ya < found.y0) found.y0 = ya;
+        if (yb - 1 > found.y1) found.y1 = yb - 1;
+        continue;
+      }
+      for (let y = ya; y < yb; y++) {
+        const fy = ys.f[y]!;
+        for (let x = xa; x < xb; x++) {
+          const fx = xs.f[x]!;
+          const top = topA + fx * (topB - topA);
+          const bottom = bottomA + fx * (bottomB - bottomA);
+          if (top + fy * (bottom - top) <= threshold) continue;
+          data[y * width + x] = 1;
+          if (x < found.x0) found.x0 = x;
+          if (x > found.x1) found.x1 = x;
+          if (y < found.y0) found.y0 = y;
+          if (y > found.y1) found.y1 = y;
+        }
+      }
+    }
+  }
+  return { ink: { width, height, data }, box: found.x1 < 0 ? null : found };
 }

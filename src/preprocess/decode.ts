@@ -135,9 +135,8 @@ export function decodeSmallImage(bytes: Uint8Array, limits: DecodeLimits): RawIm
 
 /**
  * JPEGs of at most this many pixels that jpeg.ts reads are decoded on the calling thread. Its
- * cost follows the file's size: 0.7 to 1.2 ms for a 280x280 photo of a digit, about 2 ms for a
- * busy 512x512 picture (sharp: 11 ms), measured on the development machine; the JavaScript
- * normalisation after either decode holds the event loop about as long.
+ * cost follows the file's size; up to this size it stays a fraction of sharp's decode, and the
+ * JavaScript normalisation after either decode holds the event loop about as long.
  */
 export const SMALL_JPEG_MAX_PIXELS = 640 * 640;
 
