@@ -46,7 +46,9 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
   const deaths: number[] = [];
   let replacementsDue = 0;
   let started = false;
-  let stopping = false;
+  /** set once the primary is on its way out: stopped by a signal, or giving up on a failed start */
+  let ending: 'stopping' | 'giving up' | undefined;
+  let cleanStop = true;
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, labels: { [WORKER_LABEL]: 'primary' } });
@@ -70,16 +72,18 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
   const readyWorkers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && ready.has(w.id));
   const liveWorkers = () => Object.keys(cluster.workers ?? {}).length + replacementsDue;
 
+  const exitOnceAlone = () => {
+    if (Object.keys(cluster.workers ?? {}).length > 0) return;
+    if (ending === 'stopping') log.info({ clean: cleanStop }, 'all workers stopped');
+    process.exit(ending === 'stopping' && cleanStop ? 0 : 1);
+  };
+
   const giveUp = (line: string) => {
-    stopping = true;
+    ending = 'giving up';
     printFailure(line);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
     setTimeout(() => process.exit(1), GIVE_UP_GRACE_MS).unref();
-    const exitWhenAlone = () => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
-    };
-    cluster.on('exit', exitWhenAlone);
-    exitWhenAlone();
+    exitOnceAlone();
   };
 
   cluster.on('message', (worker, raw: unknown) => {
@@ -129,14 +133,18 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
     replacementsDue++;
     setTimeout(() => {
       replacementsDue--;
-      if (!stopping) cluster.fork();
+      if (!ending) cluster.fork();
     }, delayMs);
   };
 
   cluster.on('exit', (worker, code, signal) => {
     const wasReady = ready.delete(worker.id);
     hub.retire(worker.id);
-    if (stopping) return;
+    if (ending) {
+      // a worker still starting has nothing in flight: the signal that ends it ends it cleanly
+      cleanStop &&= code === 0 || (!wasReady && signal !== null);
+      return exitOnceAlone();
+    }
     exits.inc({ phase: wasReady ? 'serving' : 'starting' });
     if (wasReady) return replace(worker, code, signal);
     const reason = failures.get(worker.id) ?? `a worker exited before it was ready (${signal ?? `code ${code}`})`;
@@ -148,22 +156,12 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
   for (let i = 0; i < count; i++) cluster.fork();
   log.info({ workers: count }, 'workers started');
 
-  let cleanStop = true;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+    if (ending) return;
+    ending = 'stopping';
     log.info({ signal }, 'stopping workers');
-    const exitWhenAllStopped = () => {
-      if (Object.keys(cluster.workers ?? {}).length > 0) return;
-      log.info({ clean: cleanStop }, 'all workers stopped');
-      process.exit(cleanStop ? 0 : 1);
-    };
-    cluster.on('exit', (_worker, code) => {
-      cleanStop &&= code === 0;
-      exitWhenAllStopped();
-    });
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
-    exitWhenAllStopped();
+    exitOnceAlone();
     // the workers bound their own shutdown by the same grace; this only guards against a stuck one
     setTimeout(() => {
       log.error('workers did not stop in time; exiting');

@@ -199,6 +199,18 @@ describe('WORKERS=2', () => {
     ]);
   }, 60_000);
 
+  it('stops cleanly (exit 0) on a SIGTERM that comes while the workers are still starting', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cluster-'));
+    const weights = join(dir, 'toy.safetensors');
+    await saveWeights(weights, toyDigitModel().mlp, { name: 'toy' });
+    const service = startService({ PORT: String(await freePort()), WORKERS: '2', WEIGHTS: weights });
+    await service.waitFor('the forks', () => service.logs('workers started').length === 1);
+    service.signal('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(service.logs('all workers stopped').map((l) => l.clean)).toEqual([true]);
+    expect(service.logs('Server listening')).toEqual([]);
+  }, 60_000);
+
   it('honours LOG_LEVEL in the primary as in the workers', async () => {
     const port = await freePort();
     const dir = await mkdtemp(join(tmpdir(), 'cluster-'));
