@@ -3,8 +3,8 @@
  * a request's whole latency). First a bare Fastify + @fastify/multipart route
  * (bench/lib/multipart-echo.ts) holding about 20 MB of other live objects, with V8's
  * allocation-site pretenuring on (Node's default) and off (`--no-allocation-site-pretenuring`),
- * and without the held objects; then the service itself (`dist/server.js`, one worker), which
- * turns pretenuring off at start (src/server.ts). Every server runs with `--trace-gc-nvp`;
+ * and without the held objects; then the service itself (`dist/server.js`, one worker), with
+ * pretenuring on (as it runs) and off, twice, alternating. Every server runs with `--trace-gc-nvp`;
  * wrk sends test digit 0 as a multipart PNG. Prints requests/s, p50 and p99, and per
  * scavenge the bytes promoted to the old generation and the pause.
  *
@@ -50,20 +50,30 @@ const SUBJECTS: Subject[] = [
   echo('bare Fastify, 20 MB held, pretenuring on', [], 300_000),
   echo('bare Fastify, 20 MB held, pretenuring off', ['--no-allocation-site-pretenuring'], 300_000),
   echo('bare Fastify, nothing held, pretenuring on', [], 0),
-  {
-    name: 'the service (WORKERS=1)',
-    args: ['dist/server.js'],
-    env: { WORKERS: '1', LOG_LEVEL: 'warn' },
-    readyPath: '/health/ready',
-    path: '/predict',
-  },
+  ...[1, 2].flatMap((round) =>
+    [[], ['--no-allocation-site-pretenuring']].map((flags) => ({
+      name: `the service (WORKERS=1), pretenuring ${flags.length ? 'off' : 'on'}, round ${round}`,
+      args: [...flags, 'dist/server.js'],
+      env: { WORKERS: '1', LOG_LEVEL: 'warn' },
+      readyPath: '/health/ready',
+      path: '/predict',
+    })),
+  ),
 ];
 
-/** `--trace-gc-nvp` prints one `name=value` line per collection; scavenges say `gc=s`. */
+/**
+ * `--trace-gc-nvp` prints one line per collection: `name=value` pairs up to Node 24's V8,
+ * `GC: {json}` from Node 26's; scavenges say `gc=s` (`"gc":"s"`).
+ */
+function gcRecord(line: string): Record<string, unknown> | undefined {
+  const json = line.indexOf('GC: {');
+  if (json >= 0) return JSON.parse(line.slice(json + 4)) as Record<string, unknown>;
+  if (!/ pause=/.test(line)) return undefined;
+  return Object.fromEntries(line.split(/\s+/).flatMap((kv) => (kv.includes('=') ? [kv.split('=', 2) as [string, string]] : [])));
+}
+
 function scavenges(lines: string[]): { count: number; promotedKb: number; pauseMs: number } {
-  const rows = lines
-    .filter((l) => / gc=s /.test(l))
-    .map((l) => Object.fromEntries(l.split(/\s+/).flatMap((kv) => (kv.includes('=') ? [kv.split('=', 2) as [string, string]] : []))));
+  const rows = lines.map(gcRecord).filter((r) => r !== undefined && r.gc === 's') as Record<string, unknown>[];
   const mean = (key: string) => rows.reduce((sum, r) => sum + Number(r[key]), 0) / Math.max(1, rows.length);
   return { count: rows.length, promotedKb: mean('promoted') / 1000, pauseMs: mean('pause') };
 }

@@ -5,7 +5,6 @@
  */
 import cluster from 'node:cluster';
 import { createServer } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
 import { pino } from 'pino';
 import { WorkerLink } from './cluster/worker-link.js';
 import { loadConfig, type Config } from './config.js';
@@ -14,24 +13,7 @@ import { loadWeights } from './model/weights/load.js';
 import { describeStartupFailure } from './startup-failure.js';
 import { superviseWorkers } from './supervisor.js';
 
-/**
- * V8 allocation-site pretenuring off. When V8 sees the objects of one allocation site survive,
- * it allocates that site's later objects straight in the old generation. With it on, the
- * objects of every multipart request survived the next scavenge and were promoted, dead: about
- * 1.2 MB per scavenge at one connection, pauses of 4 to 12 ms instead of under 2, the p99 of
- * light loads (most likely a pretenured object pointing at the request's young ones; which
- * site was not pinned down). It needs busboy's form-data parser (without the `_read` closure
- * it gives each file stream, lib/types/multipart.js, it is gone) and a process holding some
- * 20 MB of other live objects, as this one does. bench/gc.ts reproduces it on a bare Fastify
- * route and measures the service (docs/BENCHMARKS.md). Set at run time: the collector reads
- * the flag at each collection.
- */
-function keepRequestGarbageYoung(): void {
-  setFlagsFromString('--no-allocation-site-pretenuring');
-}
-
 async function serve(config: Config, link: WorkerLink | undefined): Promise<void> {
-  keepRequestGarbageYoung();
   // a signal while the app is still being built: nothing in flight, nothing to drain
   const exitWhileStarting = () => process.exit(0);
   process.on('SIGTERM', exitWhileStarting);
