@@ -13,11 +13,20 @@ import { f32, kernels, place, placeCopy, release, reside, scoped } from '../kern
 export const HiddenActivation = z.enum(['sigmoid', 'relu']);
 export type HiddenActivation = z.infer<typeof HiddenActivation>;
 
+/**
+ * Far more layers than any network this service runs; a bound, so a hostile weights file's
+ * architecture is refused at its length instead of costing one check per element.
+ */
+export const MAX_LAYERS = 64;
+
 /** The architecture as recorded in a weights file: layer widths and one activation per hidden layer. */
 export const Architecture = z
   .object({
-    sizes: z.array(z.number().int().positive()).min(2),
-    hidden: HiddenActivation.array(),
+    sizes: z
+      .array(z.number().int().positive())
+      .min(2)
+      .max(MAX_LAYERS + 1),
+    hidden: HiddenActivation.array().max(MAX_LAYERS - 1),
     output: z.literal('softmax'),
   })
   .refine((a) => a.hidden.length === a.sizes.length - 2, {

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { stackTop } from '../../src/kernels.js';
 import {
   affine,
+  Architecture,
   argmaxRows,
   createMlp,
   forward,
   logSumExp,
+  MAX_LAYERS,
   ModelShapeError,
   residentMlp,
   softmaxRowsInPlace,
@@ -159,6 +161,17 @@ describe('createMlp', () => {
     expect(() =>
       createMlp({ sizes: [1, 2], hidden: [], output: 'softmax' }, [{ weights: Float32Array.of(1, NaN), bias: new Float32Array(2) }]),
     ).toThrow(/layer 1 weights: value #1 is NaN/);
+  });
+});
+
+describe('Architecture', () => {
+  it('refuses more layers than MAX_LAYERS by the length of its lists, in one issue each', () => {
+    const sizes = Array<number>(100_000).fill(2);
+    const parsed = Architecture.safeParse({ sizes, hidden: sizes.slice(2).map(() => 'relu'), output: 'softmax' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues.map((i) => i.path.join('.'))).toEqual(['sizes', 'hidden']);
+    const most = Array<number>(MAX_LAYERS + 1).fill(2);
+    expect(Architecture.safeParse({ sizes: most, hidden: most.slice(2).map(() => 'relu'), output: 'softmax' }).success).toBe(true);
   });
 });
 

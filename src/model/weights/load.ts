@@ -3,12 +3,14 @@
  * or corrupt bytes, foreign pickle global, bad shapes, NaN), becomes one WeightsError whose
  * one-line message names the file and the problem, so a bad file stops start-up with a
  * readable line rather than a stack trace; every save failure, one WeightsWriteError.
+ * The parsers do work linear in the file's size and quote little of it, whatever it holds:
+ * a hostile file is refused promptly, in a line of a few hundred characters.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Architecture, Mlp } from '../mlp.js';
-import { WeightsWriteError } from './errors.js';
+import { clip, WeightsWriteError } from './errors.js';
 import { mlpFromSafetensors, mlpToSafetensors, type MlpMetadata } from './mlp-safetensors.js';
 import { mlpFromPickle } from './numpy-pickle.js';
 import { ModelInfo, WeightsError, type LoadedModel, type WeightsFormat } from './types.js';
@@ -92,9 +94,15 @@ const WRITE_PROBLEMS: Readonly<Record<string, string>> = {
   EISDIR: 'is a directory',
 };
 
+/**
+ * The parsers keep their messages short; this bound also holds for a cause they did not foresee.
+ * Clipping first also keeps the newline regex, which backtracks over runs of spaces, on short text.
+ */
+const MAX_PROBLEM_CHARS = 240;
+
 function describe(err: unknown, problems: Readonly<Record<string, string>>): string {
   const code = (err as NodeJS.ErrnoException).code;
   const message = (code !== undefined && problems[code]) || (err instanceof Error ? err.message : String(err));
   // one line, whatever the cause said
-  return message.replace(/\s*\n\s*/g, ' ');
+  return clip(message, MAX_PROBLEM_CHARS).replace(/\s*\n\s*/g, ' ');
 }

@@ -7,7 +7,7 @@
  * plus free provenance strings (`source`, `training`, ...), kept as they are.
  */
 import { Architecture, architectureOf, createMlp, describeArchitecture, type Mlp } from '../mlp.js';
-import { InvalidWeightsError, zodIssues } from './errors.js';
+import { clip, InvalidWeightsError, thousands, zodIssues } from './errors.js';
 import { encodeSafetensors, parseSafetensors, type Metadata } from './safetensors.js';
 import { layersFromTensors, tensorsFromMlp } from './tensors.js';
 
@@ -28,26 +28,36 @@ export function mlpToSafetensors(mlp: Mlp, metadata: MlpMetadata): Buffer {
 export function mlpFromSafetensors(buf: Uint8Array): { mlp: Mlp; architecture: Architecture; metadata: Metadata } {
   const { tensors, metadata } = parseSafetensors(buf);
   if (metadata.format !== MLP_FORMAT) {
-    const found = metadata.format === undefined ? 'no __metadata__.format' : `format "${metadata.format}"`;
+    const found = metadata.format === undefined ? 'no __metadata__.format' : `format "${clip(metadata.format)}"`;
     throw new InvalidWeightsError(`${found}, expected "${MLP_FORMAT}"`);
   }
   const architecture = parseArchitecture(metadata.architecture);
   const { sizes, params } = layersFromTensors(tensors);
   if (sizes.join('-') !== architecture.sizes.join('-')) {
     throw new InvalidWeightsError(
-      `the metadata says ${describeArchitecture(architecture)} but the tensors chain ${sizes.join('-')}`,
+      `the metadata says ${clip(describeArchitecture(architecture), 80)} but the tensors chain ${clip(sizes.join('-'), 80)}`,
     );
   }
   return { mlp: createMlp(architecture, params), architecture, metadata };
 }
 
+/**
+ * The JSON of an architecture with as many layers as a model may have (tensors.ts) fits in a
+ * fraction of this; a longer one is refused before zod, which builds an issue per bad value of
+ * a hostile array.
+ */
+const MAX_ARCHITECTURE_CHARS = 4096;
+
 function parseArchitecture(json: string | undefined): Architecture {
   if (json === undefined) throw new InvalidWeightsError('no __metadata__.architecture');
+  if (json.length > MAX_ARCHITECTURE_CHARS) {
+    throw new InvalidWeightsError(`__metadata__.architecture holds ${thousands(json.length)} characters; the limit is ${thousands(MAX_ARCHITECTURE_CHARS)}`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch {
-    throw new InvalidWeightsError(`__metadata__.architecture is not JSON: ${json}`);
+    throw new InvalidWeightsError(`__metadata__.architecture is not JSON: ${clip(json)}`);
   }
   const parsed = Architecture.safeParse(value);
   if (!parsed.success) {

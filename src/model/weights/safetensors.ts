@@ -7,24 +7,29 @@
  * Parsing applies the reference implementation's checks (safetensors/src/tensor.rs,
  * `Metadata::validate`): the tensors cover the byte buffer exactly, without gap or overlap,
  * each with product(shape) * dtype size bytes. Only F32 is accepted: it is what our model runs.
+ * The header may declare no more than a model needs (tensors.ts: tensors, dimensions, name
+ * lengths), so every check below is linear in the header's size.
  */
 import { z } from 'zod';
-import { InvalidWeightsError, zodIssues } from './errors.js';
-import { elementCount, formatShape, type Tensor, type Tensors } from './tensors.js';
+import { clip, InvalidWeightsError, thousands, zodIssues } from './errors.js';
+import { checkTensorNames, elementCount, formatShape, MAX_DIMENSIONS, type Tensor, type Tensors } from './tensors.js';
 
-/** The reference implementation refuses larger headers (MAX_HEADER_SIZE) as a denial-of-service guard. */
-const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * Our header lists a few tensors and some provenance strings. The reference implementation
+ * allows 100 MB (MAX_HEADER_SIZE), which would take JSON.parse long enough to stall start-up;
+ * a mebibyte leaves generous room for provenance.
+ */
+const MAX_HEADER_BYTES = 1 << 20;
 const LENGTH_PREFIX_BYTES = 8;
 const F32_BYTES = 4;
 const METADATA_KEY = '__metadata__';
 
 const TensorEntry = z.object({
   dtype: z.string(),
-  shape: z.array(z.int().nonnegative()),
+  shape: z.array(z.int().nonnegative()).max(MAX_DIMENSIONS),
   data_offsets: z.tuple([z.int().nonnegative(), z.int().nonnegative()]),
 });
-const Metadata = z.record(z.string(), z.string());
-export type Metadata = z.infer<typeof Metadata>;
+export type Metadata = Record<string, string>;
 
 export interface SafetensorsFile {
   readonly tensors: Tensors;
@@ -38,7 +43,9 @@ export function parseSafetensors(buf: Uint8Array): SafetensorsFile {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerBytes = view.getBigUint64(0, true);
   if (headerBytes > BigInt(MAX_HEADER_BYTES)) {
-    throw new InvalidWeightsError(`header length ${headerBytes} exceeds the ${MAX_HEADER_BYTES}-byte limit (not a safetensors file?)`);
+    throw new InvalidWeightsError(
+      `header length ${thousands(headerBytes)} bytes exceeds the ${thousands(MAX_HEADER_BYTES)}-byte limit (not a safetensors file?)`,
+    );
   }
   const dataStart = LENGTH_PREFIX_BYTES + Number(headerBytes);
   if (dataStart > buf.length) {
@@ -69,22 +76,30 @@ function parseHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Metadata 
     throw new InvalidWeightsError('the header is not a JSON object');
   }
   const { [METADATA_KEY]: rawMetadata = {}, ...rawEntries } = json as Record<string, unknown>;
-  const metadata = Metadata.safeParse(rawMetadata);
-  if (!metadata.success) throw new InvalidWeightsError(`${METADATA_KEY} must map strings to strings (${zodIssues(metadata.error)})`);
+  const metadata = parseMetadata(rawMetadata);
+  checkTensorNames(Object.keys(rawEntries));
   const entries = Object.entries(rawEntries).map(([name, raw]): Entry => {
     const entry = TensorEntry.safeParse(raw);
-    if (!entry.success) throw new InvalidWeightsError(`tensor ${name}: invalid header entry (${zodIssues(entry.error)})`);
+    if (!entry.success) throw new InvalidWeightsError(`tensor ${clip(name)}: invalid header entry (${zodIssues(entry.error)})`);
     const { dtype, shape, data_offsets: [begin, end] } = entry.data;
-    if (dtype !== 'F32') throw new InvalidWeightsError(`tensor ${name} has dtype ${dtype}; only F32 is supported`);
+    if (dtype !== 'F32') throw new InvalidWeightsError(`tensor ${clip(name)} has dtype ${clip(dtype)}; only F32 is supported`);
     const expected = elementCount(shape) * F32_BYTES;
     if (end < begin || end - begin !== expected) {
       throw new InvalidWeightsError(
-        `tensor ${name}: data_offsets [${begin},${end}) hold ${end - begin} bytes, shape ${formatShape(shape)} needs ${expected}`,
+        `tensor ${clip(name)}: data_offsets [${begin},${end}) hold ${end - begin} bytes, shape ${formatShape(shape)} needs ${expected}`,
       );
     }
     return [name, entry.data];
   });
-  return { entries, metadata: metadata.data };
+  return { entries, metadata };
+}
+
+/** Checked by hand: zod builds an issue per bad value, which a hostile header makes by the hundred thousand. */
+function parseMetadata(raw: unknown): Metadata {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidWeightsError(`${METADATA_KEY} is not a JSON object`);
+  const bad = Object.entries(raw).find(([, value]) => typeof value !== 'string');
+  if (bad !== undefined) throw new InvalidWeightsError(`${METADATA_KEY} must map strings to strings (${clip(bad[0])} is not a string)`);
+  return raw as Metadata;
 }
 
 /** The tensors, in offset order, must tile the byte buffer exactly: a gap or an overlap is a corrupt file. */
@@ -94,7 +109,7 @@ function checkCoverage(entries: readonly Entry[], dataBytes: number): void {
   for (const [name, { data_offsets: [begin, end] }] of byOffset) {
     if (begin !== expectedBegin) {
       const what = begin < expectedBegin ? 'overlaps the previous tensor' : 'leaves a gap after the previous tensor';
-      throw new InvalidWeightsError(`tensor ${name}: data_offsets [${begin},${end}) ${what} (expected to start at ${expectedBegin})`);
+      throw new InvalidWeightsError(`tensor ${clip(name)}: data_offsets [${begin},${end}) ${what} (expected to start at ${expectedBegin})`);
     }
     expectedBegin = end;
   }

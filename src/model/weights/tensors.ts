@@ -3,8 +3,8 @@
  * Both formats use the book's names (ch. 3, `init_network`): W1, b1, W2, b2, ... with
  * Wi (in, out) and bi (out), so that x @ W1 + b1 feeds x @ W2 + b2 and so on.
  */
-import type { DenseLayer, Mlp } from '../mlp.js';
-import { InvalidWeightsError } from './errors.js';
+import { MAX_LAYERS, type DenseLayer, type Mlp } from '../mlp.js';
+import { clip, InvalidWeightsError, listSome, thousands } from './errors.js';
 
 export interface Tensor {
   readonly shape: readonly number[];
@@ -13,7 +13,38 @@ export interface Tensor {
 }
 export type Tensors = ReadonlyMap<string, Tensor>;
 
-/** Number of elements of a shape; 1 for a scalar (shape []). */
+/**
+ * What a weights file may declare, far above what any network this service runs needs: the
+ * limits let a hostile file be refused before it costs work, and keep every message short.
+ */
+/** one W and one b per layer */
+export const MAX_TENSORS = 2 * MAX_LAYERS;
+/** our tensors have 1 or 2 dimensions; a few more still get the precise "must be (in,out)" message */
+export const MAX_DIMENSIONS = 8;
+const MAX_NAME_CHARS = 256;
+
+/** Refuses more tensors than a model can use (listing a few names), or a name longer than any a model uses. */
+export function checkTensorNames(names: readonly string[]): void {
+  if (names.length > MAX_TENSORS) {
+    throw new InvalidWeightsError(
+      `${thousands(names.length)} tensors (${listSome(names)}); a model has at most ${MAX_TENSORS}, one W and one b per layer`,
+    );
+  }
+  const long = names.find((name) => name.length > MAX_NAME_CHARS);
+  if (long !== undefined) throw new InvalidWeightsError(`tensor name ${clip(long)} is longer than ${MAX_NAME_CHARS} characters`);
+}
+
+/** Refuses a shape with more dimensions than MAX_DIMENSIONS, before anything iterates over it. */
+export function checkDimensions(name: string, dimensions: number): void {
+  if (dimensions > MAX_DIMENSIONS) {
+    throw new InvalidWeightsError(`${name}: ${thousands(dimensions)} dimensions; a tensor may have at most ${MAX_DIMENSIONS}`);
+  }
+}
+
+/**
+ * Number of elements of a shape; 1 for a scalar (shape []). Past 2^53 the product is inexact,
+ * but callers compare it with a byte count no buffer reaches, so it cannot make a wrong match.
+ */
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
@@ -34,12 +65,11 @@ export interface LayerParams {
  */
 export function layersFromTensors(tensors: Tensors): LayerParams {
   const layerCount = tensors.size / 2;
-  const expected = Array.from({ length: Math.floor(layerCount) }, (_, i) => [`W${i + 1}`, `b${i + 1}`]).flat();
-  const unexpected = [...tensors.keys()].filter((name) => !expected.includes(name));
-  const missing = expected.filter((name) => !tensors.has(name));
-  if (tensors.size === 0 || unexpected.length > 0 || missing.length > 0) {
-    const found = [...tensors.keys()].join(', ') || 'none';
-    throw new InvalidWeightsError(`expected tensors W1, b1, W2, b2, ... (one W and one b per layer), found ${found}`);
+  // Map keys are distinct: 2n names, each W1..Wn or b1..bn, are exactly W1..Wn and b1..bn.
+  if (tensors.size === 0 || [...tensors.keys()].some((name) => layerOf(name) > layerCount)) {
+    throw new InvalidWeightsError(
+      `expected tensors W1, b1, W2, b2, ... (one W and one b per layer), found ${listSome([...tensors.keys()])}`,
+    );
   }
   const sizes: number[] = [];
   const params: LayerParams['params'] = [];
@@ -67,6 +97,12 @@ export function layersFromTensors(tensors: Tensors): LayerParams {
     params.push({ weights: w.data, bias: b.data });
   }
   return { sizes, params };
+}
+
+/** The layer a name belongs to (W3 and b3: 3), or Infinity for a name that is not a layer's. */
+function layerOf(name: string): number {
+  const match = /^[Wb]([1-9][0-9]*)$/.exec(name);
+  return match === null ? Infinity : Number(match[1]);
 }
 
 /** The inverse of layersFromTensors: W1, b1, ... in layer order. The arrays are shared, not copied. */

@@ -9,7 +9,7 @@ import { loadWeights, saveWeights } from '../../../src/model/weights/load.js';
 import { mlpToSafetensors } from '../../../src/model/weights/mlp-safetensors.js';
 import { encodeSafetensors } from '../../../src/model/weights/safetensors.js';
 import { WeightsError } from '../../../src/model/weights/types.js';
-import { maliciousPickles, rawSafetensors, TOY_DIR, toyMlp, toyTensors } from '../../fixtures/weights/toy.js';
+import { bookShapedTensors, maliciousPickles, pickleBytes, rawSafetensors, TOY_DIR, toyMlp, toyTensors } from '../../fixtures/weights/toy.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'digit-serve-load-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -67,12 +67,36 @@ describe('loadWeights', () => {
     expect(mlp).toEqual(toyMlp());
   });
 
+  it("loads a protocol 2 numpy pickle of the book's layout with every value exact", async () => {
+    const { mlp, info } = await loadWeights(join(TOY_DIR, 'book-shapes-p2.pkl'));
+    expect(info.architecture).toEqual({ sizes: [784, 50, 100, 10], hidden: ['sigmoid', 'sigmoid'], output: 'softmax' });
+    const expected = bookShapedTensors();
+    mlp.layers.forEach((layer, i) => {
+      expect(Buffer.from(layer.weights.buffer), `W${i + 1}`).toEqual(Buffer.from(expected.get(`W${i + 1}`)!.data.buffer));
+      expect(Buffer.from(layer.bias.buffer), `b${i + 1}`).toEqual(Buffer.from(expected.get(`b${i + 1}`)!.data.buffer));
+    });
+  });
+
+  it('refuses a protocol 0 pickle naming os.system as protocol 0, and runs nothing', async () => {
+    const marker = join(tmp, 'pwned-p0');
+    const file = writeTemp(pickleBytes(`cos\nsystem\n(S'touch ${marker}'\ntR.`), '.pkl');
+    await expectWeightsError(file, /pickle: GLOBAL at offset 0: no PROTO opcode first: a protocol 0 or 1 pickle, and only protocols 2 to 4 are read$/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('refuses an unknown extension, listing the supported ones', async () => {
     await expectWeightsError(writeTemp(toyFile(), '.bin'), /unsupported extension; supported: \.safetensors, \.pkl, \.pickle/);
   });
 
   it('reports a missing file', async () => {
     await expectWeightsError(join(tmp, 'nope.safetensors'), /: file not found$/);
+  });
+
+  it("cuts a cause's long message, here Node's, which quotes a file name too long to open", async () => {
+    const file = join(tmp, `${'x'.repeat(5000)}.pkl`);
+    await expectWeightsError(file, /: ENAMETOOLONG: name too long, open '.{200,}\.\.\. \([\d,]+ chars\)$/);
+    const error = await loadWeights(file).catch((err: unknown) => err);
+    expect((error as WeightsError).problem.length).toBeLessThan(330);
   });
 
   it('reports a directory', async () => {

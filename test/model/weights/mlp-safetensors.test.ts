@@ -49,6 +49,27 @@ describe('mlpFromSafetensors', () => {
     expect(() => mlpFromSafetensors(file({ format: MLP_FORMAT, ...extra }))).toThrow(message);
   });
 
+  it('refuses an architecture longer than 4,096 characters before parsing it', () => {
+    const architecture = JSON.stringify({ sizes: Array<number>(2100).fill(1), hidden: [], output: 'softmax' });
+    expect(() => mlpFromSafetensors(file({ format: MLP_FORMAT, architecture }))).toThrow(/^__metadata__\.architecture holds 4,242 characters; the limit is 4,096$/);
+  });
+
+  it('quotes only the start of a long format, an architecture that is not JSON, and long size chains', () => {
+    expect(() => mlpFromSafetensors(file({ format: 'f'.repeat(1000) }))).toThrow(/^format "f{40}\.\.\. \(1,000 chars\)", expected/);
+    expect(() => mlpFromSafetensors(file({ format: MLP_FORMAT, architecture: `{${'x'.repeat(4000)}` }))).toThrow(/^__metadata__\.architecture is not JSON: \{x{39}\.\.\. \(4,001 chars\)$/);
+    const sizes = Array<number>(65).fill(2);
+    const architecture = JSON.stringify({ sizes, hidden: sizes.slice(2).map(() => 'relu'), output: 'softmax' });
+    expect(architecture.length).toBeLessThan(4096);
+    expect(() => mlpFromSafetensors(file({ format: MLP_FORMAT, architecture }))).toThrow(
+      /^the metadata says (2-){40}\.\.\. \([\d,]+ chars\) but the tensors chain 3-4-2$/,
+    );
+  });
+
+  it('shows three of the issues of an invalid architecture', () => {
+    const architecture = JSON.stringify({ sizes: Array<string>(60).fill('x'), hidden: [], output: 'softmax' });
+    expect(() => mlpFromSafetensors(file({ format: MLP_FORMAT, architecture }))).toThrow(/\(sizes\.0: .*; sizes\.1: .*; sizes\.2: .*; \.\.\. \(\d+ more\)\)$/);
+  });
+
   it('refuses an architecture that disagrees with the tensors', () => {
     const architecture = JSON.stringify({ sizes: [3, 5, 2], hidden: ['relu'], output: 'softmax' });
     expect(() => mlpFromSafetensors(file({ format: MLP_FORMAT, architecture }))).toThrow(

@@ -93,13 +93,37 @@ describe('parseSafetensors', () => {
   it('refuses an absurd header length before reading anything', () => {
     const file = rawSafetensors({});
     file.writeBigUInt64LE(2n ** 63n);
-    expectInvalid(file, /header length 9223372036854775808 exceeds the 100000000-byte limit/);
+    expectInvalid(file, /header length 9,223,372,036,854,775,808 bytes exceeds the 1,048,576-byte limit/);
+  });
+
+  it('reads a header of exactly 1 MiB and refuses one byte more', () => {
+    const empty = JSON.stringify({ __metadata__: { pad: '' } });
+    const header = (bytes: number) => rawSafetensors(empty.replace('""', `"${'x'.repeat(bytes - empty.length)}"`));
+    expect(parseSafetensors(header(1 << 20)).metadata.pad).toHaveLength((1 << 20) - empty.length);
+    expectInvalid(header((1 << 20) + 1), /header length 1,048,577 bytes exceeds the 1,048,576-byte limit/);
+  });
+
+  it('refuses more tensors than a model has, listing a few', () => {
+    const tensors = new Map(Array.from({ length: 129 }, (_, i): [string, Tensor] => [`t${i}`, { shape: [1], data: Float32Array.of(i) }]));
+    expect(parseSafetensors(encodeSafetensors(new Map([...tensors].slice(0, 128)), {})).tensors.size).toBe(128);
+    expectInvalid(encodeSafetensors(tensors, {}), /^129 tensors \(t0, t1, t10, t100, \.\.\. \(125 more\)\); a model has at most 128/);
+  });
+
+  it('refuses a shape of more than 8 dimensions', () => {
+    const file = rawSafetensors({ W1: { dtype: 'F32', shape: Array<number>(9).fill(1), data_offsets: [0, 4] } }, new Uint8Array(4));
+    expectInvalid(file, /^tensor W1: invalid header entry \(shape: Too big: expected array to have <=8 items\)$/);
+  });
+
+  it('quotes only the start of a long tensor name or dtype', () => {
+    const name = 'n'.repeat(200);
+    expectInvalid(rawSafetensors({ [name]: { dtype: 'F16'.repeat(100), shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /^tensor n{40}\.\.\. \(200 chars\) has dtype (F16){13}F\.\.\. \(300 chars\); only F32 is supported$/);
   });
 
   it.each([
     ['invalid JSON', '{"W1": {"dtype": "F32",', /not valid UTF-8 JSON/],
     ['a JSON array', '[1,2]', /not a JSON object/],
-    ['a non-string metadata value', '{"__metadata__": {"epochs": 3}}', /__metadata__ must map strings to strings \(epochs: /],
+    ['a non-string metadata value', '{"__metadata__": {"epochs": 3}}', /__metadata__ must map strings to strings \(epochs is not a string\)/],
+    ['metadata that is not an object', '{"__metadata__": ["a"]}', /__metadata__ is not a JSON object/],
     ['a malformed entry', '{"W1": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 0]}}', /tensor W1: invalid header entry \(shape\.0: /],
   ])('refuses %s in the header', (_, header, message) => {
     expectInvalid(rawSafetensors(header), message);
