@@ -13,12 +13,16 @@
  * decoding" does the same).
  *
  * It reads: baseline or extended sequential Huffman (SOF0, SOF1), 8-bit, one component (grey)
- * or three (YCbCr), any sampling factors, restart intervals. It leaves to sharp everything it
- * would not read as libvips does: progressive and arithmetic-coded files, CMYK and RGB JPEGs,
- * a colour profile, an EXIF orientation other than upright, and any damaged or truncated file
- * (sharp then decodes it or words the error). Its levels are not libvips' bit for bit (another
- * inverse transform, and Y instead of RGB re-weighted), which is why only the normalising
- * pipeline uses it; the plain pipeline's exact 28x28 levels stay sharp's.
+ * or three (YCbCr) in one scan, sampling factors libjpeg upsamples, restart intervals. It
+ * leaves to sharp everything it would not read as libvips does: progressive and arithmetic-coded
+ * files, CMYK and RGB JPEGs, a colour profile, an EXIF orientation other than upright, and any
+ * damaged or truncated file (sharp then decodes it or words the error). What it reads, libjpeg
+ * must decode without an error, or one file would get two verdicts (200 here, 400 from the
+ * plain pipeline): so the header is held to libjpeg's rules, not only to what this reader
+ * needs (a chroma table it never uses must still be defined, say). Its levels are not
+ * libvips' bit for bit (another inverse transform, and Y instead of RGB re-weighted), which is
+ * why only the normalising pipeline uses it; the plain pipeline's exact 28x28 levels stay
+ * sharp's.
  */
 import { InputRefused, kernels, place, placeCopy, refuse, scoped, u8 } from '../kernels.js';
 import type { Plane } from './plane.js';
@@ -95,16 +99,21 @@ function decode(bytes: Uint8Array, maxPixels: number, chooseScale: (width: numbe
     if (bytes[at] !== 0xff) leave();
     while (bytes[at] === 0xff) at++; // fill bytes may precede a marker
     const marker = bytes[at++];
-    if (marker === undefined || marker === 0xd8 || marker === 0xd9 || (marker >= 0xd0 && marker <= 0xd7)) leave();
+    if (marker === undefined || !HEADER_SEGMENTS.has(marker)) leave();
     const length = ((bytes[at]! << 8) | bytes[at + 1]!) >>> 0;
     const body = bytes.subarray(at + 2, at + length);
     if (length < 2 || at + length > bytes.length) leave();
     at += length;
     if (marker === 0xdb) readQuantTables(body, quantTables);
     else if (marker === 0xc4) readHuffmanTables(body, dcTables, acTables);
-    else if (marker === 0xc0 || marker === 0xc1) frame = readFrame(body, maxPixels);
-    else if (marker === 0xdd) restartInterval = (body[0]! << 8) | body[1]!;
-    else if (marker === 0xe1 && isExif(body)) checkUpright(body.subarray(6));
+    else if (marker === 0xc0 || marker === 0xc1) {
+      // libjpeg: "two SOF markers"
+      if (frame) leave();
+      frame = readFrame(body, maxPixels);
+    } else if (marker === 0xdd) {
+      if (body.length !== 2) leave();
+      restartInterval = (body[0]! << 8) | body[1]!;
+    } else if (marker === 0xe1 && isExif(body)) checkUpright(body.subarray(6));
     else if (marker === 0xe2 && ascii(body, 0, 12) === 'ICC_PROFILE\0') leave();
     else if (marker === 0xee && ascii(body, 0, 5) === 'Adobe' && body.length >= 12) adobeTransform = body[11];
     else if (marker === 0xda) {
@@ -113,10 +122,25 @@ function decode(bytes: Uint8Array, maxPixels: number, chooseScale: (width: numbe
       const scale = chooseScale(frame.width, frame.height);
       return readScan(bytes, at, body, frame, { quantTables, dcTables, acTables, restartInterval, scale });
     }
-    // any other frame type (progressive, lossless, arithmetic coding, hierarchical): sharp's
-    else if ((marker >= 0xc2 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xdc) leave();
   }
 }
+
+/**
+ * The segments this reader reads before the scan: SOF0 and SOF1, DHT, DQT, DRI, APPn, COM,
+ * SOS. Every other marker is sharp's: libjpeg refuses the frame types it does not decode, the
+ * reserved markers (JPGn, RESn, DHP, EXP) and a misplaced SOI or EOI, and reads the rest
+ * otherwise than this reader would (DAC and DNL; TEM and RSTn, which have no length).
+ */
+const HEADER_SEGMENTS: ReadonlySet<number> = new Set([
+  0xc0,
+  0xc1,
+  0xc4,
+  0xdb,
+  0xdd,
+  0xda,
+  0xfe,
+  ...Array.from({ length: 16 }, (_, n) => 0xe0 + n),
+]);
 
 const isExif = (body: Uint8Array) => ascii(body, 0, 6) === 'Exif\0\0';
 
@@ -142,8 +166,16 @@ function readHuffmanTables(body: Uint8Array, dc: (number | undefined)[], ac: (nu
     const total = counts.reduce((s, c) => s + c, 0);
     // a byte's symbols, each once at most: more is not a table of T.81
     if (total > 256 || p + 17 + total > body.length) leave();
+    const symbols = body.subarray(p + 17, p + 17 + total);
+    // libjpeg's "bogus Huffman table": a code of all ones (T.81 C.2 reserves it), or a DC
+    // difference of more than 15 bits
+    for (let length = 1, code = 0; length <= 16; length++, code <<= 1) {
+      code += counts[length - 1]!;
+      if (code >= 1 << length) leave();
+    }
+    if (tableClass === 0 && symbols.some((s) => s > 15)) leave();
     const table = place(kernels.huffmanTableBytes());
-    kernels.huffmanTable(placeCopy(counts), placeCopy(body.subarray(p + 17, p + 17 + total)), table);
+    kernels.huffmanTable(placeCopy(counts), placeCopy(symbols), table);
     (tableClass === 0 ? dc : ac)[id] = table;
     p += 17 + total;
   }
@@ -156,7 +188,7 @@ function readFrame(body: Uint8Array, maxPixels: number): Frame {
   const count = body[5]!;
   // height 0 (a DNL marker gives it later) and 12-bit samples: sharp's
   if (precision !== 8 || width === 0 || height === 0 || width * height > maxPixels) leave();
-  if ((count !== 1 && count !== 3) || body.length < 6 + 3 * count) leave();
+  if ((count !== 1 && count !== 3) || body.length !== 6 + 3 * count) leave();
   const components: Component[] = [];
   for (let i = 0; i < count; i++) {
     const p = 6 + 3 * i;
@@ -169,6 +201,8 @@ function readFrame(body: Uint8Array, maxPixels: number): Frame {
   const vMax = Math.max(...components.map((c) => c.v));
   // luma at less than full resolution, or more than T.81's 10 blocks per MCU: sharp's
   if (components[0]!.h !== hMax || components[0]!.v !== vMax || components.reduce((s, c) => s + c.h * c.v, 0) > 10) leave();
+  // libjpeg upsamples chroma by whole factors only ("fractional sampling not implemented")
+  if (components.some((c) => hMax % c.h !== 0 || vMax % c.v !== 0)) leave();
   return { width, height, components, hMax, vMax };
 }
 
@@ -201,33 +235,34 @@ interface ScanTables {
   readonly scale: JpegScale;
 }
 
-/** Decode the first scan (its header, then its data from `dataStart`), which must hold the luma, into grey levels at 1/scale. */
+/** Decode the first scan (its header, then its data from `dataStart`), which must hold every component, into grey levels at 1/scale. */
 function readScan(bytes: Uint8Array, dataStart: number, header: Uint8Array, frame: Frame, tables: ScanTables): Plane {
   const count = header[0]!;
-  if (count < 1 || header.length < 4 + 2 * count) leave();
-  const inScan: Component[] = [];
+  // a scan without every component makes libjpeg read all the scans up to EOI before the first
+  // row, and judge the file by them: this reader reads the first alone
+  if (count !== frame.components.length || header.length !== 4 + 2 * count) leave();
   // per component, as decodeScan reads them: DC table, AC table, DC prediction, h, v, is the luma
   const records: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const component = frame.components.find((c) => c.id === header[1 + 2 * i]);
-    if (!component || inScan.includes(component)) leave();
+  frame.components.forEach((component, i) => {
+    // libjpeg: the scan names the frame's components in the frame's order ("invalid component ID")
+    if (header[1 + 2 * i] !== component.id) leave();
     const dcTable = tables.dcTables[header[2 + 2 * i]! >> 4] ?? leave();
     const acTable = tables.acTables[header[2 + 2 * i]! & 15] ?? leave();
-    records.push(dcTable, acTable, 0, component.h, component.v, component === frame.components[0] ? 1 : 0);
-    inScan.push(component);
-  }
+    records.push(dcTable, acTable, 0, component.h, component.v, i === 0 ? 1 : 0);
+  });
   const [ss, se, approximation] = header.subarray(1 + 2 * count, 4 + 2 * count);
   if (ss !== 0 || se !== 63 || approximation !== 0) leave();
-  const luma = frame.components[0]!;
-  if (!inScan.includes(luma)) leave();
-  const quant = tables.quantTables[luma.quantTable] ?? leave();
+  // libjpeg wants the chroma's tables too, though this reader only parses the chroma
+  if (frame.components.some((c) => !tables.quantTables[c.quantTable])) leave();
+  if (!endsAtMarker(bytes, dataStart)) leave();
+  const quant = tables.quantTables[frame.components[0]!.quantTable]!;
   const n = 8 / tables.scale;
   const width = Math.ceil(frame.width / tables.scale);
   const height = Math.ceil(frame.height / tables.scale);
   // one component alone is not interleaved: its blocks in raster order, one per MCU (T.81 A.2.2)
   const single = count === 1;
-  const mcusX = single ? Math.ceil(Math.ceil((frame.width * inScan[0]!.h) / frame.hMax) / 8) : Math.ceil(frame.width / (8 * frame.hMax));
-  const mcusY = single ? Math.ceil(Math.ceil((frame.height * inScan[0]!.v) / frame.vMax) / 8) : Math.ceil(frame.height / (8 * frame.vMax));
+  const mcusX = Math.ceil(frame.width / (single ? 8 : 8 * frame.hMax));
+  const mcusY = Math.ceil(frame.height / (single ? 8 : 8 * frame.vMax));
   const file = placeCopy(bytes);
   const plane = place(width * height);
   kernels.decodeScan(
@@ -247,6 +282,21 @@ function readScan(bytes: Uint8Array, dataStart: number, header: Uint8Array, fram
     height,
   );
   return { width, height, data: u8(plane, width * height).slice() };
+}
+
+/**
+ * Whether a marker ends the scan's data before the file does. libjpeg reads some bytes past
+ * the last block, up to a marker; meeting the file's end there is, with failOn 'error', an
+ * error ("premature end of JPEG image"). A restart marker inside the data does not count.
+ */
+function endsAtMarker(bytes: Uint8Array, dataStart: number): boolean {
+  for (let p = bytes.indexOf(0xff, dataStart); p >= 0; p = bytes.indexOf(0xff, p + 1)) {
+    const next = bytes[p + 1];
+    if (next === undefined) return false;
+    // 0x00: a stuffed 0xFF byte of data; 0xFF: a fill byte before a marker
+    if (next !== 0x00 && next !== 0xff && (next < 0xd0 || next > 0xd7)) return true;
+  }
+  return false;
 }
 
 /** IDCT[4]'s entries, for decodeScan's butterflies: C(u) cos(k pi / 8) / 2 */

@@ -9,7 +9,9 @@
  * It reads only what it can read exactly as libvips would: 8-bit grey, grey + alpha, RGB or
  * RGBA, not interlaced, no colour profile, no EXIF orientation, no transparency key. Anything
  * else, and anything damaged, returns undefined and sharp decodes the file (and words the
- * error when there is one).
+ * error when there is one). What it reads, libpng must read without an error, or one file
+ * would get two verdicts (200 here, 400 from the plain pipeline): so the chunks are held to
+ * libpng's rules, not only to what this decoder needs.
  */
 import { crc32, inflateSync } from 'node:zlib';
 
@@ -41,14 +43,17 @@ export function decodeSmallPng(bytes: Uint8Array, maxPixels: number): RawImage |
   let height = 0;
   let channels: RawImage['channels'] | undefined;
   const idat: Uint8Array[] = [];
+  /** a chunk other than IDAT came after some IDAT */
+  let idatEnded = false;
   let ended = false;
   for (let at = 8; at + 12 <= bytes.length && !ended;) {
     const length = view.getUint32(at);
     const end = at + 12 + length;
-    if (end > bytes.length) return undefined;
+    if (end > bytes.length || !isChunkType(bytes, at + 4)) return undefined;
     const type = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
     const body = bytes.subarray(at + 8, at + 8 + length);
     if (crc32(bytes.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) return undefined;
+    if (idat.length > 0 && type !== 'IDAT') idatEnded = true;
     if (at === 8) {
       if (type !== 'IHDR' || length !== 13) return undefined;
       width = view.getUint32(at + 8);
@@ -57,8 +62,11 @@ export function decodeSmallPng(bytes: Uint8Array, maxPixels: number): RawImage |
       channels = CHANNELS[colourType!];
       if (depth !== 8 || !channels || compression !== 0 || filter !== 0 || interlace !== 0) return undefined;
       if (width === 0 || height === 0 || width * height > maxPixels) return undefined;
-    } else if (type === 'IDAT') idat.push(body);
-    else if (type === 'IEND') ended = true;
+    } else if (type === 'IDAT') {
+      // libpng reads the image data from consecutive IDATs: another chunk between them ends it ("not enough image data")
+      if (idatEnded) return undefined;
+      idat.push(body);
+    } else if (type === 'IEND') ended = true;
     // any other critical chunk (upper-case first letter: IHDR again, PLTE, or unknown) or one that changes the reading
     else if (DEFER_TO_SHARP.has(type) || (bytes[at + 4]! & 0x20) === 0) return undefined;
     at = end;
@@ -75,6 +83,18 @@ export function decodeSmallPng(bytes: Uint8Array, maxPixels: number): RawImage |
   if (filtered.length !== (stride + 1) * height) return undefined;
   const data = unfilter(filtered, stride, height, channels);
   return data && { width, height, channels, data };
+}
+
+/**
+ * A chunk type libpng accepts: four ASCII letters, the third upper-case (its reserved bit
+ * clear). It refuses any other, even in an ancillary chunk this decoder would skip.
+ */
+function isChunkType(bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 4; i++) {
+    const c = bytes[at + i]! & ~0x20;
+    if (c < 0x41 || c > 0x5a) return false;
+  }
+  return (bytes[at + 2]! & 0x20) === 0;
 }
 
 /** Undo the per-row filters (PNG spec, section 9), or undefined for an unknown filter type. */

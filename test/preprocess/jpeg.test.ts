@@ -1,7 +1,8 @@
 /**
  * The JPEG luma reader (jpeg.ts) against libvips: at full size its levels are libvips' decode
  * within one level; shrunk, within a few levels of averaging libvips' decode; every layout it
- * does not read, and every damaged file, is left to sharp (undefined), never thrown.
+ * does not read, every damaged file, and every file libjpeg refuses, is left to sharp
+ * (undefined), never thrown.
  */
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
@@ -9,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { splitChannels } from '../../src/preprocess/channels.js';
 import { decodeJpegGrey, type JpegScale } from '../../src/preprocess/jpeg.js';
 import { prng } from '../hostile/support/fixtures.js';
+import { editJpeg, flatJpeg, jpegParts } from '../hostile/support/image-parts.js';
+import { REFUSED_FLAT_JPEGS, REFUSED_JPEGS } from '../hostile/support/refused-files.js';
 import { greyImage, onPaper, seven } from './drawing.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/jpeg/${name}`, import.meta.url));
@@ -202,5 +205,60 @@ describe('decodeJpegGrey: what it leaves to sharp', () => {
     }
     // most damage lands in the entropy-coded data, where a reader cannot tell it from pixels
     expect(read).toBeGreaterThan(0);
+  });
+});
+
+/** Whether libvips, as the pipelines open files (failOn 'error'), decodes this one. */
+const libvipsReads = (jpeg: Uint8Array) =>
+  sharp(jpeg, { failOn: 'error' })
+    .raw()
+    .toBuffer()
+    .then(
+      () => true,
+      () => false,
+    );
+
+describe('decodeJpegGrey: what libjpeg refuses, it leaves to sharp (one file, one verdict)', async () => {
+  const colour = sharp(await photo(64, 48), { raw: { width: 64, height: 48, channels: 3 } });
+  const sound: [string, Buffer][] = [
+    ['libjpeg 1x2 sampling', fixture('sample-1x2.jpg')],
+    ["sharp's 4:2:0", await colour.clone().jpeg().toBuffer()],
+    ["sharp's optimised tables", await colour.clone().jpeg({ quality: 40, optimiseCoding: true }).toBuffer()],
+  ];
+
+  it.each(REFUSED_JPEGS.map((f) => [f.name, f.make] as const))('%s', async (_, make) => {
+    for (const [name, jpeg] of sound) {
+      expect(decodeJpegGrey(jpeg, ALL_PIXELS, at(1)), name).toBeDefined();
+      const damaged = make(jpeg);
+      expect(await libvipsReads(damaged), name).toBe(false);
+      expect(decodeJpegGrey(damaged, ALL_PIXELS, at(1)), name).toBeUndefined();
+    }
+  });
+
+  it.each(REFUSED_FLAT_JPEGS.map((f) => [f.name, f.sound, f.damaged] as const))('%s', async (_, soundTwin, damaged) => {
+    expect(decodeJpegGrey(soundTwin, ALL_PIXELS, at(1))).toBeDefined();
+    expect(await libvipsReads(damaged)).toBe(false);
+    expect(decodeJpegGrey(damaged, ALL_PIXELS, at(1))).toBeUndefined();
+  });
+
+  it('still reads the oddities libjpeg reads: bytes after EOI, a scan ended by another marker, fill bytes, unusual component ids', async () => {
+    const jpeg = sound[1]![1];
+    const { data } = jpegParts(jpeg);
+    const scanEnd = data.lastIndexOf(Buffer.from([0xff, 0xd9]));
+    const readable = [
+      Buffer.concat([jpeg, Buffer.from('trailing bytes')]),
+      editJpeg(jpeg, () => undefined, Buffer.concat([data.subarray(0, scanEnd), Buffer.from([0xff, 0xfe, 0, 3, 0])])),
+      editJpeg(jpeg, () => undefined, Buffer.concat([data.subarray(0, scanEnd), Buffer.from([0xff, 0xff, 0xff, 0xd9])])),
+      flatJpeg(
+        37,
+        21,
+        [5, 9, 7].map((id, i) => ({ id, h: i === 0 ? 2 : 1, v: i === 0 ? 2 : 1 })),
+        60,
+      ),
+    ];
+    for (const [i, file] of readable.entries()) {
+      expect(await libvipsReads(file), `file ${i}`).toBe(true);
+      expect(decodeJpegGrey(file, ALL_PIXELS, at(1)), `file ${i}`).toBeDefined();
+    }
   });
 });

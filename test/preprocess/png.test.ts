@@ -3,6 +3,8 @@ import sharp, { type PngOptions } from 'sharp';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeSmallPng, type RawImage } from '../../src/preprocess/png.js';
+import { pngBytes, pngParts, splitIdat } from '../hostile/support/image-parts.js';
+import { REFUSED_PNGS } from '../hostile/support/refused-files.js';
 import { PNG_SIGNATURE, pngChunk } from '../support/png.js';
 
 const COLOUR_TYPE = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
@@ -135,5 +137,29 @@ describe('decodeSmallPng', () => {
     unknownFilter[0] = 5;
     expect(decodeSmallPng(Buffer.concat([sig, ihdr, pngChunk('IDAT', deflateSync(unknownFilter)), end]), 1e6)).toBeUndefined();
     expect(decodeSmallPng(Buffer.concat([sig, ihdr, pngChunk('IDAT', deflateSync(Buffer.alloc(28 * 29)))]), 1e6)).toBeUndefined();
+  });
+
+  it.each(REFUSED_PNGS.map((f) => [f.name, f.make] as const))('leaves to sharp a PNG libpng refuses: %s', async (_, make) => {
+    const sound = [
+      encodePng(noise(28, 28, 1, 11), [1]),
+      await sharp(noise(37, 19, 4, 2).data, { raw: { width: 37, height: 19, channels: 4 } })
+        .png()
+        .toBuffer(),
+    ];
+    for (const png of sound) {
+      expect(decodeSmallPng(png, 1e6)).toBeDefined();
+      const damaged = make(png);
+      await expect(sharp(damaged, { failOn: 'error' }).raw().toBuffer()).rejects.toThrow();
+      expect(decodeSmallPng(damaged, 1e6)).toBeUndefined();
+    }
+  });
+
+  it('reads image data split over consecutive IDATs, and ancillary chunks after it', async () => {
+    const img = noise(37, 19, 3, 4);
+    const parts = splitIdat(pngParts(encodePng(img, [0, 4])), 4);
+    parts.splice(-1, 0, { type: 'tEXt', body: Buffer.from('Comment\0after the data') });
+    const png = pngBytes(parts);
+    expect(decodeSmallPng(png, 1e6)?.data).toEqual(img.data);
+    expect(asSrgb(decodeSmallPng(png, 1e6)!).equals(await sharpPixels(png))).toBe(true);
   });
 });
