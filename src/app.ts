@@ -17,6 +17,8 @@ import type { WorkerLink } from './cluster/worker-link.js';
 import { requireApiKey } from './http/auth.js';
 import { answerMalformedHttp, registerErrorHandling, sendProblem, toHttpProblem } from './http/errors.js';
 import { uploadLimits } from './http/inputs.js';
+import { registerJsonBodies } from './http/json-body.js';
+import { requestLogFields } from './http/log-fields.js';
 import { registerMetrics, ServiceMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerRateLimit } from './http/rate-limit.js';
@@ -71,6 +73,22 @@ function evalDataset(config: Config, model: LoadedModel): (() => Promise<Labelle
   return undefined;
 }
 
+/**
+ * Node enforces its request and header timeouts from a timer that sweeps the open connections,
+ * and it reads both, and the sweep's period, only when the server is created; set later (as
+ * fastify sets requestTimeout), a stalled or trickled body outlived the setting by up to the
+ * default 30 s sweep and the 60 s header timeout. Given here, a slow client is cut off within
+ * a fraction of REQUEST_TIMEOUT_MS after it runs out.
+ */
+function serverTimeouts(requestTimeoutMs: number) {
+  if (requestTimeoutMs === 0) return {};
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.round(requestTimeoutMs / 5))),
+  };
+}
+
 export interface BuildOptions {
   /** a preloaded model (tests share one instead of reading the file per app) */
   model?: LoadedModel;
@@ -91,9 +109,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const model: LoadedModel = { ...loaded, mlp: resident.mlp };
 
   const app = Fastify({
-    logger: { level: config.LOG_LEVEL },
+    logger: { level: config.LOG_LEVEL, serializers: { req: requestLogFields } },
     bodyLimit: config.MAX_BODY_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: serverTimeouts(config.REQUEST_TIMEOUT_MS),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -115,6 +134,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // JSON and images only: a text/plain body would otherwise reach the routes as a string
   app.removeContentTypeParser('text/plain');
+  registerJsonBodies(app, config);
   // raw image bodies: the bytes, not the declared type, decide the format later
   for (const type of [/^image\/[\w.+-]+$/i, 'application/octet-stream']) {
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: config.MAX_FILE_BYTES }, (_request, body, done) => done(null, body));
@@ -131,8 +151,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   link?.shareMetrics(metrics.registry);
   const predictor = new Predictor(
     model,
-    { maxInputPixels: config.MAX_INPUT_PIXELS, allowedFormats: DEFAULT_ALLOWED_FORMATS },
-    new Limiter(config.DECODE_CONCURRENCY, config.DECODE_QUEUE_LIMIT),
+    {
+      maxInputPixels: config.MAX_INPUT_PIXELS,
+      maxAspectRatio: config.MAX_ASPECT_RATIO,
+      maxRequestPixels: config.MAX_REQUEST_PIXELS,
+      allowedFormats: DEFAULT_ALLOWED_FORMATS,
+    },
+    new Limiter(config.DECODE_CONCURRENCY, config.DECODE_QUEUE_LIMIT, config.DECODE_PIXEL_BUDGET),
   );
   app.decorate('config', config);
   app.decorate('predictor', predictor);

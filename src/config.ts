@@ -33,20 +33,36 @@ export const ConfigSchema = z.object({
   MAX_BATCH_FILES: int(1, 10_000).default(256).describe('most images in one /predict/batch request'),
   MAX_BODY_BYTES: int(1, 1 << 30)
     .default(20_000_000)
-    .describe('largest request body (raw image, JSON, or all parts of a multipart request), in bytes'),
+    .describe('largest multipart request body, all parts together, in bytes (JSON has MAX_JSON_BYTES, raw images MAX_FILE_BYTES)'),
+  MAX_JSON_BYTES: int(1, 1 << 30)
+    .default(8_000_000)
+    .describe('largest JSON body, in bytes: a batch of 256 x 784 pixels at full precision, or one base64 image of MAX_FILE_BYTES'),
   WHOLE_FORM_BYTES: int(0, 1 << 30)
     .default(262_144)
     .describe(
       'multipart bodies up to this size (with a Content-Length) are read whole and split at once; larger ones are streamed; 0 streams all',
     ),
   MAX_INPUT_PIXELS: int(1, 1 << 30)
-    .default(40_000_000)
-    .describe('largest decoded image, width x height, checked before decoding'),
-  REQUEST_TIMEOUT_MS: int(0, 3_600_000).default(30_000).describe('longest a request may take from its first byte; 0 = no limit'),
+    .default(25_000_000)
+    .describe('largest image, width x height as its header declares them, refused before decoding'),
+  MAX_ASPECT_RATIO: int(1, 1 << 16)
+    .default(16)
+    .describe('longest side over shortest side above which an image is refused from its header'),
+  MAX_REQUEST_PIXELS: int(1, 2 ** 40)
+    .default(64_000_000)
+    .describe("pixels of one request's images together, width x height from their headers, above which the request is refused"),
+  REQUEST_TIMEOUT_MS: int(0, 3_600_000)
+    .default(30_000)
+    .describe('longest a client may take to send a request, headers and body (then 408); 0 = no limit'),
   DECODE_CONCURRENCY: int(1, 1024).default(4).describe('images decoded at the same time (sharp work in the libuv thread pool)'),
   DECODE_QUEUE_LIMIT: int(0, 1_000_000)
     .default(512)
     .describe('images waiting for a decode slot before new requests are shed with 503 and Retry-After'),
+  DECODE_PIXEL_BUDGET: int(1, 2 ** 40)
+    .default(25_000_000)
+    .describe(
+      'pixels held at once by the decodes holding over 1 M each (a baseline JPEG counts at the scale it is decoded at); one over the budget decodes when no other such decode runs',
+    ),
   MAX_EVENT_LOOP_DELAY_MS: int(0, 60_000)
     .default(1_000)
     .describe('event-loop delay above which requests are shed with 503 and Retry-After; 0 = off'),

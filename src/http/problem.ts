@@ -16,6 +16,8 @@ export const PROBLEMS = {
   invalid_image: { status: 400, title: 'Image could not be decoded' },
   image_too_large: { status: 413, title: 'Image file larger than the limit' },
   too_many_pixels: { status: 413, title: 'Image has more pixels than the limit' },
+  too_many_pixels_in_request: { status: 413, title: 'Images of one request have more pixels together than the limit' },
+  extreme_aspect_ratio: { status: 422, title: 'Image too long and thin to hold a digit' },
   too_many_images: { status: 413, title: 'Too many images in one batch' },
   body_too_large: { status: 413, title: 'Request body larger than the limit' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
@@ -44,23 +46,33 @@ export const ProblemSchema = z
   .catchall(z.unknown());
 export type Problem = z.infer<typeof ProblemSchema>;
 
+/**
+ * Details quote what the client sent (tensor names, output names, libvips' messages about its
+ * file), and both the answer and the log line carry them: bounded, no request makes either long.
+ */
+export const MAX_DETAIL_CHARS = 400;
+const bounded = (detail: string) => (detail.length <= MAX_DETAIL_CHARS ? detail : `${detail.slice(0, MAX_DETAIL_CHARS - 1)}…`);
+
 /** An error that knows its problem code; thrown anywhere, rendered by the one error handler. */
 export class HttpProblem extends Error {
   override name = 'HttpProblem';
   readonly status: number;
+  readonly detail: string | undefined;
   constructor(
     readonly code: ProblemCode,
-    readonly detail?: string,
+    detail?: string,
     readonly extra: Record<string, unknown> = {},
     /** response headers that belong with the problem, e.g. Retry-After */
     readonly headers: Record<string, string> = {},
   ) {
-    super(detail ?? PROBLEMS[code].title);
+    const text = detail === undefined ? undefined : bounded(detail);
+    super(text ?? PROBLEMS[code].title);
+    this.detail = text;
     this.status = PROBLEMS[code].status;
   }
 
   toProblem(instance?: string): Problem {
-    return problemBody(this.code, this.detail, instance, this.extra);
+    return problemBody(this.code, this.detail, instance === undefined ? undefined : bounded(instance), this.extra);
   }
 }
 

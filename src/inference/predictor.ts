@@ -1,6 +1,7 @@
 /**
- * Items in, predictions out: turn each item into the model's input (small PNGs and JPEGs at
- * once on this thread, other images decoded by sharp in bounded concurrency), stack every good
+ * Items in, predictions out: check every image's size from its header, turn each item into the
+ * model's input (small PNGs and JPEGs at once on this thread, other images decoded by sharp in
+ * bounded concurrency, weighed by their pixels), stack every good
  * tensor into one batch, run one forward pass, and put each answer (or each item's problem)
  * back in its place.
  */
@@ -8,10 +9,11 @@ import type { ItemOrProblem, InputItem, PredictOptions } from '../http/inputs.js
 import { HttpProblem } from '../http/problem.js';
 import { predictBatch, type ClassPrediction } from '../model/predict.js';
 import type { LoadedModel } from '../model/weights/types.js';
-import { tensorToPngDataUrl, type DecodeLimits } from '../preprocess/decode.js';
+import { budgetedPixels, tensorToPngDataUrl, type DecodeLimits } from '../preprocess/decode.js';
 import {
   preprocessSmallImage,
   preprocessWithSharp,
+  sizeImages,
   type PreprocessMode,
   type PreprocessOptions,
   type Preprocessed,
@@ -48,11 +50,25 @@ export class Predictor {
       (item): item is Extract<InputItem, { kind: 'image' }> => !(item instanceof HttpProblem) && item.kind === 'image',
     );
     const options = { mode, limits: this.limits };
+    // every size checked before anything is decoded; a refused image is not decoded at all
+    const sizes = await sizeImages(
+      images.map((item) => item.bytes),
+      this.limits,
+    );
     // small plain PNGs and baseline JPEGs are read on this thread at once; only the rest queue for sharp's threads
-    const quick = await preprocessOnThread(images, options);
+    const quick = await preprocessOnThread(
+      images.map((item, i) => (sizes[i] instanceof HttpProblem ? undefined : item)),
+      options,
+    );
     let slow: Promise<Preprocessed>[];
     try {
-      slow = this.decodeSlots.runAll(images.filter((_, i) => !quick[i]).map((item) => () => preprocessWithSharp(item.bytes, options)));
+      slow = this.decodeSlots.runAll(
+        images.flatMap((item, i) => {
+          const size = sizes[i]!;
+          if (quick[i] || size instanceof HttpProblem) return [];
+          return [{ weight: budgetedPixels(size), run: () => preprocessWithSharp(item.bytes, options) }];
+        }),
+      );
     } catch (err) {
       if (err instanceof QueueFullError) {
         throw new HttpProblem(
@@ -70,8 +86,11 @@ export class Predictor {
       items.map(async (item): Promise<ModelInput | HttpProblem> => {
         if (item instanceof HttpProblem) return item;
         if (item.kind === 'pixels') return { mode: 'pixels', tensor: item.pixels };
+        const i = image++;
+        const size = sizes[i]!;
+        if (size instanceof HttpProblem) return size;
         try {
-          const prepared = quick[image++] ?? (await slow[queued++]!);
+          const prepared = quick[i] ?? (await slow[queued++]!);
           // a blank image is the problem `no_digit`, not a confident guess
           if (prepared.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
           return { mode: prepared.mode, tensor: prepared.tensor };
@@ -111,16 +130,19 @@ export class Predictor {
  */
 export const ON_THREAD_SLICE_MS = 50;
 
-/** preprocessSmallImage for each image; the caller has its turn (turns.ts), and takes another every ON_THREAD_SLICE_MS. */
-async function preprocessOnThread(images: readonly { bytes: Buffer }[], options: PreprocessOptions): Promise<(Preprocessed | undefined)[]> {
+/** preprocessSmallImage for each image (none for a refused one); the caller has its turn (turns.ts), and takes another every ON_THREAD_SLICE_MS. */
+async function preprocessOnThread(
+  images: readonly ({ bytes: Buffer } | undefined)[],
+  options: PreprocessOptions,
+): Promise<(Preprocessed | undefined)[]> {
   const out: (Preprocessed | undefined)[] = [];
   let sliceStart = performance.now();
-  for (const { bytes } of images) {
+  for (const image of images) {
     if (performance.now() - sliceStart >= ON_THREAD_SLICE_MS) {
       await takeTurn();
       sliceStart = performance.now();
     }
-    out.push(preprocessSmallImage(bytes, options));
+    out.push(image && preprocessSmallImage(image.bytes, options));
   }
   return out;
 }

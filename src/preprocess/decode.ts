@@ -5,14 +5,24 @@ import sharp, { type Sharp } from 'sharp';
 import { HttpProblem } from '../http/problem.js';
 import { sniffImageFormat, type ImageFormat } from './sniff.js';
 import { splitChannels } from './channels.js';
+import { headerSize, jpegHasEnd, type ImageSize } from './dimensions.js';
 import type { GreyImage } from './ink.js';
 import { decodeJpegGrey, type JpegScale } from './jpeg.js';
 import { decodeSmallPng, type RawImage } from './png.js';
 import { IMAGE_SIDE, INPUT_SIZE, pixelsToTensor } from './tensor.js';
 
+// libvips keeps recent operations for reuse, and a GIF loader kept holds its whole decoded
+// frame: a few large GIFs decoded one after another stayed resident together, while an upload
+// is decoded once and never again
+sharp.cache(false);
+
 export interface DecodeLimits {
   /** width x height above which an image is refused before its pixels are decoded */
   readonly maxInputPixels: number;
+  /** longest side over shortest side above which an image is refused before its pixels are decoded; none when absent */
+  readonly maxAspectRatio?: number;
+  /** width x height summed over one request's images above which the request is refused; none when absent */
+  readonly maxRequestPixels?: number;
   readonly allowedFormats: ReadonlySet<ImageFormat>;
 }
 
@@ -28,7 +38,90 @@ export function checkImageBytes(bytes: Uint8Array, limits: DecodeLimits): ImageF
   if (!limits.allowedFormats.has(format)) {
     throw new HttpProblem('unsupported_media_type', `${format.toUpperCase()} images are not accepted here`, { format });
   }
+  if (format === 'jpeg' && !jpegHasEnd(bytes)) {
+    throw new HttpProblem(
+      'invalid_image',
+      'the JPEG data could not be decoded: premature end of JPEG image (no end marker after the scan)',
+      {
+        format,
+      },
+    );
+  }
   return format;
+}
+
+/**
+ * The image's size as its header declares it, checked against the limits before anything is
+ * decoded: an allowed format, at most maxInputPixels, not longer than maxAspectRatio times its
+ * width (or the other way round). No digit is 40 times as wide as it is tall, while such a
+ * strip of a few kilobytes costs libvips a whole frame to decode. dimensions.ts reads the
+ * header on this thread; sharp reads the formats it does not.
+ */
+export async function checkedSize(bytes: Uint8Array, limits: DecodeLimits): Promise<ImageSize> {
+  const format = checkImageBytes(bytes, limits);
+  const size = headerSize(bytes, format) ?? (await metadataSize(bytes, format));
+  const { width, height } = size;
+  if (width * height > limits.maxInputPixels) {
+    throw new HttpProblem(
+      'too_many_pixels',
+      `the image declares ${width} x ${height} = ${width * height} pixels; at most ${limits.maxInputPixels} are accepted`,
+      { width, height, maxInputPixels: limits.maxInputPixels },
+    );
+  }
+  const ratio = limits.maxAspectRatio;
+  if (ratio !== undefined && Math.max(width, height) > ratio * Math.min(width, height)) {
+    throw new HttpProblem('extreme_aspect_ratio', `the image is ${width} x ${height}: one side is more than ${ratio} times the other`, {
+      width,
+      height,
+      maxAspectRatio: ratio,
+    });
+  }
+  return size;
+}
+
+/** The size libvips reads from the header (in its thread pool), for the formats dimensions.ts does not read. */
+async function metadataSize(bytes: Uint8Array, format: ImageFormat): Promise<ImageSize> {
+  let width: number | undefined;
+  let height: number | undefined;
+  try {
+    ({ width, height } = await sharp(bytes, { failOn: 'error', pages: 1, limitInputPixels: false }).metadata());
+  } catch (err) {
+    throw decodeProblem(err, format);
+  }
+  if (!width || !height) throw new HttpProblem('invalid_image', `the ${format.toUpperCase()} header declares no size`, { format });
+  return { width, height };
+}
+
+/**
+ * Decodes holding at most this many pixels wait only for a decode slot, never for the
+ * process's pixel budget: one takes milliseconds and a few megabytes, DECODE_CONCURRENCY of
+ * them bound themselves, and a canvas drawing is then never queued behind a large picture
+ * waiting for room.
+ */
+export const UNBUDGETED_PIXELS = 1_000_000;
+
+/**
+ * What decoding an image of this size weighs against the process's pixel budget
+ * (inference/limiter.ts): the pixels libvips holds for it. A baseline JPEG is decoded at the
+ * scale jpegLoadScale gives, so a phone photo weighs a fraction of its pixels; anything else
+ * is decoded whole, a progressive JPEG's coefficients included.
+ */
+export function budgetedPixels(size: ImageSize): number {
+  const scale = size.shrinkOnLoad ? jpegLoadScale(size) : 1;
+  const pixels = Math.ceil(size.width / scale) * Math.ceil(size.height / scale);
+  return pixels > UNBUDGETED_PIXELS ? pixels : 0;
+}
+
+/**
+ * A JPEG shrink-on-load factor sharp reaches in both pipelines. It asks libjpeg for the largest
+ * of 8, 4 and 2 that the resize shrinks by at least (one step less at an exact multiple), where
+ * the resize shrinks by the smaller of the two axes' factors: width and height alike to fit
+ * WORKING_SIDE (mnist), each to IMAGE_SIDE (plain). Half the smaller of the pipelines' shrinks
+ * is a factor it always reaches.
+ */
+function jpegLoadScale({ width, height }: ImageSize): number {
+  const shrink = Math.min(Math.max(width, height) / WORKING_SIDE, Math.min(width, height) / IMAGE_SIDE) / 2;
+  return shrink >= 8 ? 8 : shrink >= 4 ? 4 : shrink >= 2 ? 2 : 1;
 }
 
 /** Translate libvips' messages into problems a client can act on. */
@@ -47,15 +140,20 @@ function open(bytes: Uint8Array, limits: DecodeLimits): Sharp {
 }
 
 /**
- * The plain pipeline: decode (first frame), grayscale, resize the whole picture to 28x28; levels 0..255.
+ * The plain pipeline: decode (first frame), resize the whole picture to 28x28, grayscale; levels 0..255.
  * A 28x28 8-bit grayscale or RGB image passes through unresampled, so MNIST files stay bit-exact.
+ * Grey comes after the resize (an output colourspace, where `greyscale()` would convert before
+ * it): libvips' conversion goes through linear light, which over every pixel of a large
+ * picture costs several times its decode, and over 784 costs nothing. A 28x28 picture's levels
+ * are the same either way; a larger colour picture's differ by the rounding of averaging before
+ * or after the conversion. The resize also lets libvips shrink a JPEG or WebP while loading it.
  */
 export async function plainPixels(bytes: Uint8Array, limits: DecodeLimits): Promise<Uint8Array> {
   const format = checkImageBytes(bytes, limits);
   try {
     const { data, info } = await open(bytes, limits)
-      .greyscale()
       .resize(IMAGE_SIDE, IMAGE_SIDE, { fit: 'fill' })
+      .toColourspace('b-w')
       .extractChannel(0)
       .raw()
       .toBuffer({ resolveWithObject: true });
@@ -147,7 +245,8 @@ export const SMALL_JPEG_MAX_PIXELS = 640 * 640;
  * decodeImage's levels, not equal (see jpeg.ts): only for the normalising pipeline.
  */
 export function decodeSmallJpeg(bytes: Uint8Array, limits: DecodeLimits): GreyImage | undefined {
-  if (!limits.allowedFormats.has('jpeg')) return undefined;
+  // a file without its end marker is refused on the sharp path (checkImageBytes): sent there
+  if (!limits.allowedFormats.has('jpeg') || !jpegHasEnd(bytes)) return undefined;
   const grey = decodeJpegGrey(bytes, Math.min(SMALL_JPEG_MAX_PIXELS, limits.maxInputPixels), analysisScale);
   return grey && splitChannels(grey.data, grey.width, grey.height, 1, analysisFactor(grey.width, grey.height));
 }

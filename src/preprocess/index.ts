@@ -4,14 +4,18 @@
  * - `mnist`: MNIST's own normalisation of the ink (photos, scans, canvas drawings);
  * - `auto`: `plain` for a 28x28 picture with a dark, opaque background (an MNIST file, read bit
  *   for bit as the book's reference expects), `mnist` for everything else.
- * Errors are HttpProblems (missing_image, invalid_image, unsupported_media_type, too_many_pixels).
+ * Errors are HttpProblems (missing_image, invalid_image, unsupported_media_type, too_many_pixels,
+ * extreme_aspect_ratio, too_many_pixels_in_request).
  * A picture without a digit is not an error here: `noDigit` says so and the caller decides.
- * Two ways in, one result: small plain PNGs and baseline JPEGs are read on the calling thread
- * (png.ts, jpeg.ts), the rest by sharp in its thread pool; the pipelines after the decode are
- * the same functions.
+ * Every image's size is read from its header and checked first (sizeImages), then it is
+ * decoded one of two ways to one result: small plain PNGs and baseline JPEGs on the calling
+ * thread (png.ts, jpeg.ts), the rest by sharp in its thread pool; the pipelines after the
+ * decode are the same functions.
  */
 import { z } from 'zod';
-import { decodeImage, decodeSmallImage, decodeSmallJpeg, greyImageOf, plainPixels, type DecodeLimits } from './decode.js';
+import { HttpProblem } from '../http/problem.js';
+import { checkedSize, decodeImage, decodeSmallImage, decodeSmallJpeg, greyImageOf, plainPixels, type DecodeLimits } from './decode.js';
+import type { ImageSize } from './dimensions.js';
 import type { RawImage } from './png.js';
 import { findInk, type GreyImage, type InkEvidence, type InkFound } from './ink.js';
 import { mnistPixels } from './normalise.js';
@@ -34,6 +38,33 @@ export interface Preprocessed {
 export interface PreprocessOptions {
   readonly mode: PreprocessMode;
   readonly limits: DecodeLimits;
+}
+
+/**
+ * The images of one request, each checked from its header before any is decoded (checkedSize):
+ * its size, or its own problem in its place. Throws too_many_pixels_in_request when the sizes
+ * of those that pass add up to more than maxRequestPixels: a batch of a few hundred tiny files
+ * could otherwise declare minutes of decoding.
+ */
+export async function sizeImages(images: readonly Uint8Array[], limits: DecodeLimits): Promise<(ImageSize | HttpProblem)[]> {
+  const sizes = await Promise.all(
+    images.map((bytes) =>
+      checkedSize(bytes, limits).catch((err: unknown) => {
+        if (err instanceof HttpProblem) return err;
+        throw err;
+      }),
+    ),
+  );
+  const max = limits.maxRequestPixels;
+  const pixels = sizes.reduce((sum, size) => (size instanceof HttpProblem ? sum : sum + size.width * size.height), 0);
+  if (max !== undefined && pixels > max) {
+    throw new HttpProblem(
+      'too_many_pixels_in_request',
+      `the images of this request declare ${pixels} pixels together; at most ${max} are accepted in one request`,
+      { pixels, maxRequestPixels: max },
+    );
+  }
+  return sizes;
 }
 
 /**
@@ -73,6 +104,8 @@ export async function preprocessWithSharp(bytes: Uint8Array, options: Preprocess
 }
 
 export async function preprocessImage(bytes: Uint8Array, options: PreprocessOptions): Promise<Preprocessed> {
+  const [size] = await sizeImages([bytes], options.limits);
+  if (size instanceof HttpProblem) throw size;
   return preprocessSmallImage(bytes, options) ?? preprocessWithSharp(bytes, options);
 }
 

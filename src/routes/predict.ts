@@ -18,6 +18,8 @@ const INPUT_FAILURES = [
   'invalid_image',
   'image_too_large',
   'too_many_pixels',
+  'too_many_pixels_in_request',
+  'extreme_aspect_ratio',
   'too_many_images',
   'body_too_large',
   'unsupported_media_type',

@@ -58,9 +58,31 @@ const ModelMetadata = z.object({
 
 const bad = (detail: string) => new HttpProblem('invalid_input', detail);
 
-/** Flatten nested arrays (the protocol allows either form) in row-major order. */
-function flatten(data: readonly unknown[]): unknown[] {
-  return data.some(Array.isArray) ? data.flat(Infinity) : [...data];
+/**
+ * The tensor's elements in row-major order: `data` is flat or nested as the shape says (the
+ * protocol allows either). Walked with an explicit stack and never deeper than the shape, so
+ * a hostile nesting depth is a client error rather than a stack overflow.
+ */
+function flatten(input: RequestInput): unknown[] {
+  const maxDepth = Math.max(1, input.shape.length);
+  const values: unknown[] = [];
+  const stack: Array<{ items: readonly unknown[]; next: number }> = [{ items: input.data, next: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.next === frame.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = frame.items[frame.next++];
+    if (!Array.isArray(item)) {
+      values.push(item);
+    } else if (stack.length === maxDepth) {
+      throw bad(`input '${input.name}': data is nested deeper than its shape [${input.shape.join(', ')}]`);
+    } else {
+      stack.push({ items: item, next: 0 });
+    }
+  }
+  return values;
 }
 
 /** A [n, 784] (or [n, 28, 28], [n, 1, 28, 28]) FP32 tensor -> n pixel items. */
@@ -70,7 +92,7 @@ function pixelItems(input: RequestInput): InputItem[] {
   if (n === undefined || n < 0 || rest.reduce((a, b) => a * b, 1) !== INPUT_SIZE || rest.some((d) => d < 0)) {
     throw bad(`input '${input.name}' has shape [${input.shape.join(', ')}]; expected [n, ${INPUT_SIZE}] or [n, 28, 28]`);
   }
-  const values = flatten(input.data);
+  const values = flatten(input);
   if (values.length !== n * INPUT_SIZE) throw bad(`input '${input.name}' holds ${values.length} values; its shape needs ${n * INPUT_SIZE}`);
   if (!values.every((v) => typeof v === 'number' && v >= 0 && v <= 1)) throw bad(`input '${input.name}': pixels are numbers in 0..1`);
   const all = Float32Array.from(values as number[]);
@@ -80,7 +102,7 @@ function pixelItems(input: RequestInput): InputItem[] {
 /** A [n] BYTES tensor of base64-encoded image files -> n image items (a bad element is that item's problem). */
 function imageItems(input: RequestInput): ItemOrProblem[] {
   if (input.datatype !== 'BYTES') throw bad(`input '${input.name}' has datatype ${input.datatype}; encoded images are BYTES`);
-  const values = flatten(input.data);
+  const values = flatten(input);
   if (input.shape.length !== 1 || input.shape[0] !== values.length) {
     throw bad(`input '${input.name}' has shape [${input.shape.join(', ')}] for ${values.length} elements; expected [${values.length}]`);
   }
@@ -205,22 +227,21 @@ export const v2ModelRoutes: FastifyPluginAsync = async (fastify) => {
       const predictions = results as Exclude<(typeof results)[number], HttpProblem>[];
       const n = predictions.length;
       const k = predictor.model.mlp.classes;
-      const all = {
-        [PROBABILITIES_OUTPUT]: {
-          name: PROBABILITIES_OUTPUT,
-          shape: [n, k],
-          datatype: 'FP32',
-          data: predictions.flatMap((p) => p.probabilities),
-        },
-        [PREDICTIONS_OUTPUT]: { name: PREDICTIONS_OUTPUT, shape: [n], datatype: 'INT64', data: predictions.map((p) => p.prediction) },
-      };
-      const wanted = outputs?.map((o) => o.name) ?? [PROBABILITIES_OUTPUT, PREDICTIONS_OUTPUT];
-      const unknown = wanted.filter((name) => !(name in all));
-      if (unknown.length) throw bad(`unknown output(s) ${unknown.join(', ')}; this model has ${Object.keys(all).join(', ')}`);
+      const all = new Map([
+        [
+          PROBABILITIES_OUTPUT,
+          { name: PROBABILITIES_OUTPUT, shape: [n, k], datatype: 'FP32', data: predictions.flatMap((p) => p.probabilities) },
+        ],
+        [PREDICTIONS_OUTPUT, { name: PREDICTIONS_OUTPUT, shape: [n], datatype: 'INT64', data: predictions.map((p) => p.prediction) }],
+      ]);
+      const wanted = outputs?.map((o) => o.name) ?? [...all.keys()];
+      // a Map, not an object: 'toString' or '__proto__' must not name an output
+      const unknown = wanted.filter((name) => !all.has(name));
+      if (unknown.length) throw bad(`unknown output(s) ${unknown.join(', ')}; this model has ${[...all.keys()].join(', ')}`);
       return {
         model_name: V2_MODEL_NAME,
         ...(id === undefined ? {} : { id }),
-        outputs: wanted.map((name) => all[name as keyof typeof all]),
+        outputs: wanted.map((name) => all.get(name)!),
       };
     },
   );

@@ -69,6 +69,16 @@ describe('deploy/kubernetes', () => {
     expect(container.livenessProbe.httpGet.path).toBe('/health/live');
   });
 
+  it('gives every probe a deliberate timeout, longer than the event-loop guard lets a worker stall', () => {
+    const container = byKind('Deployment').spec.template.spec.containers[0];
+    const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    const { MAX_EVENT_LOOP_DELAY_MS } = loadConfig(env);
+    for (const name of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect(container[name].timeoutSeconds * 1000, name).toBeGreaterThan(MAX_EVENT_LOOP_DELAY_MS);
+    }
+    expect(container.livenessProbe.timeoutSeconds).toBeGreaterThan(container.readinessProbe.timeoutSeconds);
+  });
+
   it('exposes the port the app listens on, with the same PORT setting', () => {
     const container = byKind('Deployment').spec.template.spec.containers[0];
     const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       return false;
     }
   };
+  check('the service runs with two malloc arenas', inImage('tr "\\0" "\\n" < /proc/1/environ | grep -qx MALLOC_ARENA_MAX=2'));
   check(
     'no dev dependencies in the image',
     inImage('! test -e node_modules/vitest && ! test -e node_modules/typescript && ! test -e node_modules/tsx'),

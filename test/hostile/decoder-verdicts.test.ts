@@ -324,4 +324,16 @@ describe('finding 4: the damaged-file families get 400 invalid_image whatever th
       expect(await statuses(make(soundPng()), 'image/png')).toEqual(refused);
     },
   );
+
+  // libjpeg reports the missing end only when it decodes to the last row: libvips refused such
+  // a photo at full size and read it when it shrank it on load (plain's 28x28 of a 396x323 photo)
+  it.each([
+    [100, 80],
+    [396, 323],
+    [1600, 1200],
+  ])('found since: a %dx%d photo without its end marker, in every pipeline', async (width, height) => {
+    const photo = await sharp(soundJpeg()).resize(width, height, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
+    expect(Object.values(await statuses(photo, 'image/jpeg'))).toEqual(['200', '200', '200']);
+    expect(await statuses(photo.subarray(0, photo.lastIndexOf(Buffer.from([0xff, 0xd9]))), 'image/jpeg')).toEqual(refused);
+  });
 });

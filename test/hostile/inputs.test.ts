@@ -27,6 +27,7 @@ import {
 const MAX_FILE_BYTES = 20_000;
 const MAX_BATCH_FILES = 4;
 const MAX_BODY_BYTES = 60_000;
+const MAX_JSON_BYTES = 30_000;
 
 let server: RunningServer;
 /** What the control digit got from a fresh server: every later control must get exactly this. */
@@ -48,7 +49,12 @@ const control = () => send(server.url, raw(digit(), 'image/png'));
 
 beforeAll(async () => {
   server = await startServer(
-    { MAX_FILE_BYTES: String(MAX_FILE_BYTES), MAX_BATCH_FILES: String(MAX_BATCH_FILES), MAX_BODY_BYTES: String(MAX_BODY_BYTES) },
+    {
+      MAX_FILE_BYTES: String(MAX_FILE_BYTES),
+      MAX_BATCH_FILES: String(MAX_BATCH_FILES),
+      MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      MAX_JSON_BYTES: String(MAX_JSON_BYTES),
+    },
     { model: toyDigitModel() },
   );
   const first = await control();
@@ -249,10 +255,34 @@ const CASES: Case[] = [
     code: 'body_too_large',
   },
   {
-    what: 'a JSON body over MAX_BODY_BYTES',
-    request: () => json(`{"pixels": [${new Array(784).fill('0').join(',')}]${' '.repeat(MAX_BODY_BYTES)}}`),
+    what: 'a JSON body over MAX_JSON_BYTES (though under MAX_BODY_BYTES)',
+    request: () => json(`{"pixels": [${new Array(784).fill('0').join(',')}]${' '.repeat(MAX_JSON_BYTES)}}`),
     status: 413,
     code: 'body_too_large',
+  },
+  {
+    what: 'JSON nested deeper than any request needs',
+    request: () => json(`{"pixels": ${'['.repeat(33)}0${']'.repeat(33)}}`),
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    what: 'JSON with more arrays than a full batch needs',
+    request: () => json(`{"pixels": [${'[],'.repeat(64 + 32 * MAX_BATCH_FILES)}[]]}`),
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    what: 'JSON with more keys than any request names',
+    request: () => json(`{${Array.from({ length: 1_025 }, (_, i) => `"k${i}":0`).join(',')}}`),
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    what: 'JSON poisoning the prototype',
+    request: () => json(`{"pixels": [0], "__proto__": {"x": 1}}`),
+    status: 400,
+    code: 'invalid_json',
   },
 
   // JSON that is not what the schema says

@@ -89,7 +89,7 @@ describe('inference', () => {
     expect(res.body.outputs[1]).toEqual({ name: 'predictions', shape: [1], datatype: 'INT64', data: [single.body.prediction] });
   });
 
-  it.each([
+  it.each<[string, object, RegExp]>([
     [
       "the protocol's own example (UINT32 and BOOL inputs)",
       {
@@ -116,10 +116,42 @@ describe('inference', () => {
       /invalid_image/,
     ],
     ['no inputs key', { outputs: [] }, /inputs/],
+    ...['toString', 'constructor', 'hasOwnProperty', '__proto__'].map(
+      (name) =>
+        [
+          `an output named '${name}' (inherited by every object, not an output)`,
+          { inputs: [{ name: 'x', shape: [1, 784], datatype: 'FP32', data: pixels }], outputs: [{ name }] },
+          /unknown output/,
+        ] as [string, object, RegExp],
+    ),
+    [
+      'data nested deeper than the shape',
+      { inputs: [{ name: 'x', shape: [1, 784], datatype: 'FP32', data: [[pixels.map((v) => [v])]] }] },
+      /nested deeper than its shape/,
+    ],
+    [
+      'BYTES data nested deeper than the shape',
+      { inputs: [{ name: 'images', shape: [1], datatype: 'BYTES', data: [['aGVsbG8=']] }] },
+      /nested deeper than its shape/,
+    ],
   ])('answers %s with 400 {"error": ...}', async (_what, body, message) => {
     const res = await api().post('/v2/models/mnist/infer').send(body).expect(400);
     expect(Object.keys(res.body)).toEqual(['error']);
     expect(res.body.error).toMatch(message);
+  });
+});
+
+describe('hostile nesting', () => {
+  const nested = (depth: number, leaf: unknown) => `${'['.repeat(depth)}${JSON.stringify(leaf)}${']'.repeat(depth)}`;
+
+  it.each([
+    ['FP32', 'pixels', '[1, 784]', 0.5],
+    ['BYTES', 'images', '[1]', 'aGVsbG8='],
+  ])('answers %s data nested 50,000 deep with 400 {"error": ...}, not a stack overflow', async (datatype, name, shape, leaf) => {
+    const body = `{"inputs":[{"name":"${name}","shape":${shape},"datatype":"${datatype}","data":${nested(50_000, leaf)}}]}`;
+    const res = await api().post('/v2/models/mnist/infer').set('content-type', 'application/json').send(body).expect(400);
+    expect(Object.keys(res.body)).toEqual(['error']);
+    await api().get('/v2/health/live').expect(200);
   });
 });
 

@@ -3,8 +3,10 @@
  * let the event loop turn (other requests, health probes) while it works, and give the same
  * answers as the pictures sent one at a time.
  */
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { Limiter } from '../../src/inference/limiter.js';
+import { Limiter, type Task } from '../../src/inference/limiter.js';
+import { HttpProblem } from '../../src/http/problem.js';
 import { ON_THREAD_SLICE_MS, Predictor } from '../../src/inference/predictor.js';
 import type { InputItem } from '../../src/http/inputs.js';
 import { DEFAULT_ALLOWED_FORMATS } from '../../src/preprocess/decode.js';
@@ -40,5 +42,44 @@ describe('Predictor: pictures read on this thread', () => {
     const alone = await predictor.predictOne(items[0]!, options);
     expect(answers).toEqual(Array.from({ length: 256 }, () => alone));
     expect(alone.prediction).toBe(7);
+  });
+});
+
+describe('Predictor: pictures decoded by sharp', () => {
+  it('queues only the pictures it leaves to sharp, each weighed by its declared pixels when large, and refuses the rest from their headers', async () => {
+    const weights: number[] = [];
+    class RecordingLimiter extends Limiter {
+      override runAll<T>(tasks: readonly Task<T>[]): Promise<T>[] {
+        weights.push(...tasks.map((t) => t.weight));
+        return super.runAll(tasks);
+      }
+    }
+    const model = await loadWeights('weights/digit-serve-mlp.safetensors');
+    const predictor = new Predictor(model, { ...limits, maxAspectRatio: 16 }, new RecordingLimiter(2, 100, 4_000_000));
+    const png = (width: number, height: number) =>
+      greyImage(onPaper(seven(width, height), 225, 35), width, height)
+        .png()
+        .toBuffer();
+    const items: InputItem[] = [
+      { kind: 'image', bytes: await png(2000, 1000) },
+      { kind: 'image', bytes: await png(28, 28) }, // read on this thread
+      { kind: 'image', bytes: await png(280, 280) },
+      { kind: 'image', bytes: await png(1700, 100) }, // 17:1
+      {
+        kind: 'image',
+        bytes: await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#fff' } })
+          .png()
+          .toBuffer(),
+      },
+    ];
+    const answers = await predictor.predictMany(items, options);
+    expect(weights).toEqual([2_000_000, 0]);
+    expect(answers.map((a) => (a instanceof HttpProblem ? a.code : a.prediction))).toEqual([
+      7,
+      7,
+      7,
+      'extreme_aspect_ratio',
+      'too_many_pixels',
+    ]);
   });
 });
