@@ -2,16 +2,26 @@
  * Soak: does the service hold its memory under minutes of mixed traffic? Starts the real
  * server as a child process, keeps a bounded number of requests in flight for a fixed time
  * with a fixed mix of valid and invalid uploads (the error paths leak as easily as the happy
- * one), samples the child's RSS (/proc/<pid>/status) and JS heap (/metrics) every few seconds,
- * and prints the request count, the status mix, RSS after warm-up / at the end / max, the
- * RSS slope after warm-up and a verdict. Not run in CI; results go to docs/BENCHMARKS.md.
+ * one) and some large pictures (the decodes whose native allocations fragment the heap),
+ * samples the child's RSS (/proc/<pid>/status) and JS heap (/metrics) every few seconds, and
+ * prints the request count, the status mix, RSS after warm-up / at the end / max, the RSS
+ * slope after warm-up and a verdict. With --rounds N the load runs N times with an idle pause
+ * after each, and the verdict is on the idle RSS after each round: a leak or allocator
+ * fragmentation raises it round after round, a healthy process levels off. Not run in CI;
+ * results go to docs/BENCHMARKS.md.
  *
  *   nice -n 5 npm run bench:soak -- --minutes 3
+ *   npm run bench:soak -- --rounds 4 --minutes 2 --image-env       # as the Docker image runs it
+ *   npm run bench:soak -- --rounds 4 --minutes 2 --env MALLOC_ARENA_MAX=   # glibc's default arenas
  *
- * Options: --minutes (3), --concurrency (8), --sample-seconds (5), --warmup-seconds (60),
- * --max-slope MB/min of the RSS floor for the "flat" verdict (1), --weights FILE (default: a toy model
- * written to a temporary .safetensors, so the bench needs no data), --seed (1), --workers (1:
- * one server process, the clearest signal; with more, RSS is summed over the process tree).
+ * Options: --minutes (3) per round, --rounds (1), --idle-seconds (20) after each round,
+ * --concurrency (8), --sample-seconds (5), --warmup-seconds (60), --max-slope MB/min of the RSS
+ * floor for the "flat" verdict (1), --max-idle-growth MB the idle RSS after later rounds may
+ * exceed round 2's for "levels off" (10; needs --rounds 3 or more), --env KEY=VALUE for the server (repeatable; KEY= unsets), --image-env
+ * (the runtime stage's ENV of the Dockerfile, e.g. MALLOC_ARENA_MAX), --weights FILE (default:
+ * a toy model written to a temporary .safetensors, so the bench needs no data), --seed (1),
+ * --workers (1: one server process, the clearest signal; with more, RSS is summed over the
+ * process tree).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
@@ -23,7 +33,7 @@ import { saveWeights } from '../src/model/weights/load.js';
 import { toyDigitModel } from '../test/support/models.js';
 import { fixture, padTo, prng } from '../test/hostile/support/fixtures.js';
 import { isAnswer, multipart, send, type Outgoing } from '../test/hostile/support/http.js';
-import { startChildServer } from './lib/child-server.js';
+import { REPO, startChildServer } from './lib/child-server.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,6 +45,11 @@ const { values: opts } = parseArgs({
     weights: { type: 'string' },
     seed: { type: 'string', default: '1' },
     workers: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '1' },
+    'idle-seconds': { type: 'string', default: '20' },
+    'max-idle-growth': { type: 'string', default: '10' },
+    env: { type: 'string', multiple: true, default: [] },
+    'image-env': { type: 'boolean', default: false },
   },
 });
 const DURATION_MS = Number(opts.minutes) * 60_000;
@@ -42,7 +57,10 @@ const CONCURRENCY = Number(opts.concurrency);
 const SAMPLE_MS = Number(opts['sample-seconds']) * 1000;
 const WARMUP_MS = Number(opts['warmup-seconds']) * 1000;
 const MAX_SLOPE = Number(opts['max-slope']);
-const MAX_FILE_BYTES = 200_000;
+const ROUNDS = Number(opts.rounds);
+const IDLE_MS = Number(opts['idle-seconds']) * 1000;
+const MAX_IDLE_GROWTH = Number(opts['max-idle-growth']);
+const MAX_FILE_BYTES = 400_000;
 const FLOOR_WINDOW_MS = 30_000;
 const MB = 2 ** 20;
 
@@ -50,6 +68,9 @@ const MB = 2 ** 20;
 async function trafficMix(): Promise<Array<[number, string, Outgoing]>> {
   const png = fixture('digit-7.png');
   const jpeg = await sharp(png).jpeg({ quality: 90 }).toBuffer();
+  // a phone-sized photo and a large canvas: decodes that allocate megabytes in libvips' threads
+  const photo = await sharp(png).resize(1600, 1200, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
+  const largePng = await sharp(png).resize(1500, 1500, { kernel: 'nearest' }).png().toBuffer();
   const raw = (body: Buffer | string, type: string, path = '/predict'): Outgoing => ({ path, headers: { 'content-type': type }, body });
   const form = (parts: Parameters<typeof multipart>[0], path = '/predict'): Outgoing => {
     const m = multipart(parts);
@@ -72,6 +93,8 @@ async function trafficMix(): Promise<Array<[number, string, Outgoing]>> {
     [8, 'json pixels', raw(pixels, 'application/json')],
     [4, 'batch json 8', raw(`{"inputs": [${new Array(8).fill(pixels).join(',')}]}`, 'application/json', '/predict/batch')],
     [2, 'animated gif', raw(fixture('animated.gif'), 'image/gif')],
+    [3, 'photo jpeg', raw(photo, 'image/jpeg')],
+    [2, 'large png', raw(largePng, 'image/png')],
     // invalid
     [5, 'text as image', form([{ name: 'image', filename: 't.txt', data: fixture('text.txt') }])],
     [4, 'truncated png', raw(fixture('truncated.png'), 'image/png')],
@@ -84,6 +107,43 @@ async function trafficMix(): Promise<Array<[number, string, Outgoing]>> {
     [2, 'random bytes', raw(fixture('random.bin'), 'application/octet-stream')],
     [2, 'cut multipart', { ...truncatedMultipart, body: (truncatedMultipart.body as Buffer).subarray(0, 200) }],
   ];
+}
+
+/**
+ * The server's environment beyond the bench's own settings: the Dockerfile's runtime ENV with
+ * --image-env (the address and port stay the bench's), then each --env KEY=VALUE; `KEY=` takes
+ * KEY out of the environment the server inherits.
+ */
+async function serverEnv(): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  if (opts['image-env']) {
+    const dockerfile = await readFile(join(REPO, 'Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    for (const [, line] of runtime.matchAll(/^ENV (.+)$/gm)) {
+      for (const pair of line!.trim().split(/\s+/)) {
+        const [key, value] = pair.split('=', 2) as [string, string];
+        if (key !== 'PORT' && key !== 'HOST') env[key] = value;
+      }
+    }
+  }
+  for (const pair of opts.env) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--env ${pair}: expected KEY=VALUE`);
+    const [key, value] = [pair.slice(0, at), pair.slice(at + 1)];
+    if (value === '') {
+      delete env[key];
+      delete process.env[key];
+    } else {
+      env[key] = value;
+    }
+  }
+  return env;
+}
+
+/** The server's MALLOC_ARENA_MAX as its process sees it (/proc/<pid>/environ). */
+async function arenasOf(pid: number): Promise<string> {
+  const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+  return environ.find((e) => e.startsWith('MALLOC_ARENA_MAX='))?.slice('MALLOC_ARENA_MAX='.length) ?? 'unset (glibc default)';
 }
 
 /** Least-squares slope of y against x. */
@@ -105,7 +165,10 @@ async function main(): Promise<void> {
   }
   // the server's own log (LOG_LEVEL=warn): counted at the end, not mixed into the samples
   const logFile = join(dir, 'server.log');
-  const server = await startChildServer({ WEIGHTS: weights, MAX_FILE_BYTES: String(MAX_FILE_BYTES), WORKERS: opts.workers! }, logFile);
+  const server = await startChildServer(
+    { ...(await serverEnv()), WEIGHTS: weights, MAX_FILE_BYTES: String(MAX_FILE_BYTES), WORKERS: opts.workers! },
+    logFile,
+  );
   const mix = await trafficMix();
   const totalWeight = mix.reduce((s, [w]) => s + w, 0);
   const random = prng(Number(opts.seed));
@@ -119,8 +182,9 @@ async function main(): Promise<void> {
   const byKind = new Map<string, Map<string, number>>();
   let done = 0;
 
+  const arenas = await arenasOf(server.pid);
   console.log(
-    `soak: pid ${server.pid}, WORKERS=${opts.workers}, ${opts.minutes} min, ${CONCURRENCY} in flight, sample every ${SAMPLE_MS / 1000} s, warm-up ${WARMUP_MS / 1000} s, weights ${weights}`,
+    `soak: pid ${server.pid}, WORKERS=${opts.workers}, ${ROUNDS} x ${opts.minutes} min, ${CONCURRENCY} in flight, sample every ${SAMPLE_MS / 1000} s, warm-up ${WARMUP_MS / 1000} s, weights ${weights}, MALLOC_ARENA_MAX=${arenas}`,
   );
   const started = performance.now();
   const samples: Array<{ t: number; rss: number; heap: number; done: number }> = [];
@@ -135,8 +199,8 @@ async function main(): Promise<void> {
   await sample();
   const sampler = setInterval(() => void sample(), SAMPLE_MS);
 
-  const worker = async () => {
-    while (performance.now() - started < DURATION_MS) {
+  const worker = async (roundStarted: number) => {
+    while (performance.now() - roundStarted < DURATION_MS) {
       const [, kind, request] = choose();
       const r = await send(server.url, { ...request, agent, timeoutMs: 30_000 });
       const key = isAnswer(r) ? String(r.status) : `error ${r.error}`;
@@ -147,10 +211,25 @@ async function main(): Promise<void> {
       done++;
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  let loadMs = 0;
+  /** the lowest RSS of each idle pause: what the process keeps once the load has gone */
+  const idleRss: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const roundStarted = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, () => worker(roundStarted)));
+    loadMs += performance.now() - roundStarted;
+    if (ROUNDS === 1) break;
+    const idle: number[] = [];
+    for (const idleStarted = performance.now(); performance.now() - idleStarted < IDLE_MS;) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      idle.push(server.rss());
+    }
+    idleRss.push(Math.min(...idle) / MB);
+    console.log(`  round ${round} done: idle RSS ${idleRss.at(-1)!.toFixed(1)} MB`);
+  }
   clearInterval(sampler);
   await sample();
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = loadMs / 1000;
   agent.destroy();
   const exitCode = await server.stop();
   const logLines = (await readFile(logFile, 'utf8')).split('\n').filter(Boolean);
@@ -182,7 +261,10 @@ async function main(): Promise<void> {
     if (window.length) floors.push([(from + FLOOR_WINDOW_MS / 2) / 60_000, Math.min(...window.map((s) => s.rss)) / MB]);
   }
   const floorSlope = floors.length >= 2 ? slope(floors) : NaN;
-  const flat = floorSlope <= MAX_SLOPE;
+  // the first load fills what a process keeps anyway (JIT code, pools, caches); from the second
+  // round on, a process whose memory is returned has no reason to keep more after each load
+  const idleGrowth = idleRss.length >= 3 ? Math.max(...idleRss.slice(1)) - idleRss[1]! : NaN;
+  const flat = ROUNDS > 1 ? idleGrowth <= MAX_IDLE_GROWTH : floorSlope <= MAX_SLOPE;
   const mixText = [...statuses]
     .sort()
     .map(([k, v]) => `${k}: ${v}`)
@@ -203,7 +285,14 @@ async function main(): Promise<void> {
   );
   console.log(`  server exit     ${exitCode} after SIGTERM`);
   console.log(`  server log      ${logged.size ? [...logged].map(([k, v]) => `${v} x ${k}`).join('; ') : 'nothing at warn or above'}`);
-  console.log(`  verdict         ${flat ? 'flat' : 'NOT flat'} (RSS floor slope threshold ${MAX_SLOPE} MB/min)`);
+  if (ROUNDS > 1) {
+    console.log(`  idle RSS        ${idleRss.map((mb) => mb.toFixed(1)).join(', ')} MB after rounds 1..${ROUNDS}`);
+    console.log(
+      `  verdict         ${flat ? 'levels off' : 'still growing'} (idle RSS at most ${idleGrowth.toFixed(1)} MB above round 2's; threshold ${MAX_IDLE_GROWTH} MB)`,
+    );
+  } else {
+    console.log(`  verdict         ${flat ? 'flat' : 'NOT flat'} (RSS floor slope threshold ${MAX_SLOPE} MB/min)`);
+  }
   process.exitCode = flat ? 0 : 1;
 }
 
