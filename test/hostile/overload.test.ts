@@ -25,8 +25,12 @@ const DECODE_CONCURRENCY = 1;
 const DECODE_QUEUE_LIMIT = 2;
 const FLOOD = 16;
 
-/** A 3,000 x 3,000 PNG of the digit: about 30 KB to send, a few hundred milliseconds to decode. */
+/**
+ * A 4,800 x 4,800 PNG of the digit: under a hundred kilobytes to send, and as many pixels as
+ * the default limits let one image declare, so its decode is the slowest a request can cause.
+ */
 let slowPng: Buffer;
+let batchPng: Buffer;
 let expected: unknown;
 
 const rawPng = (body: Buffer): Outgoing => ({ path: '/predict', headers: { 'content-type': 'image/png' }, body });
@@ -39,7 +43,8 @@ function expectOverloaded(r: Answer | Failure): void {
 }
 
 beforeAll(async () => {
-  slowPng = await sharp(fixture('digit-7.png')).resize(3000, 3000, { kernel: 'nearest' }).png({ compressionLevel: 9 }).toBuffer();
+  slowPng = await sharp(fixture('digit-7.png')).resize(4800, 4800, { kernel: 'nearest' }).png({ compressionLevel: 9 }).toBuffer();
+  batchPng = await sharp(fixture('digit-7.png')).resize(2800, 2800, { kernel: 'nearest' }).png({ compressionLevel: 9 }).toBuffer();
 });
 
 describe('a full decode queue', () => {
@@ -112,7 +117,8 @@ describe('a full decode queue', () => {
   it('leaves no work behind when it sheds a batch: the next request finds the queue free', async () => {
     // a batch shed for a full queue must not keep its other images queued (decoded for nobody):
     // they would fill the queue and shed the next client of an otherwise idle server
-    const m = multipart(Array.from({ length: 4 }, (_, i) => ({ name: 'images', filename: `${i}.png`, data: slowPng })));
+    // four of a third the pixels: within one request's pixel budget, more than the queue holds
+    const m = multipart(Array.from({ length: 4 }, (_, i) => ({ name: 'images', filename: `${i}.png`, data: batchPng })));
     const batch = await send(server.url, { path: '/predict/batch', headers: { 'content-type': m.contentType }, body: m.body });
     expect([200, 503]).toContain(batch.status);
     const next = await send(server.url, rawPng(slowPng));
