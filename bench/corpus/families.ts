@@ -29,13 +29,13 @@ export interface Family {
   render(digit: Uint8Array | null, rng: CorpusRng): Promise<Buffer>;
 }
 
-const PAPERS: readonly Rgb[] = [
+export const PAPERS: readonly Rgb[] = [
   [246, 245, 240], // white
   [238, 232, 214], // off-white
   [243, 231, 178], // yellowish
   [226, 227, 222], // greyish
 ];
-const PENS: readonly Rgb[] = [
+export const PENS: readonly Rgb[] = [
   [28, 28, 34], // black
   [36, 52, 150], // blue
   [24, 32, 96], // dark blue
@@ -43,10 +43,11 @@ const PENS: readonly Rgb[] = [
 const BLACK: Rgb = [0, 0, 0];
 const WHITE: Rgb = [255, 255, 255];
 
-function photoLook(rng: CorpusRng): Look {
+/** A phone photo of paper; `pen` draws the ink's colour (after the paper's, which keeps a corpus's random sequence). */
+export function photoLook(rng: CorpusRng, pen: (rng: CorpusRng) => Rgb = (r) => r.pick(PENS)): Look {
   return {
     paper: rng.pick(PAPERS),
-    ink: rng.pick(PENS),
+    ink: pen(rng),
     opacity: rng.uniform(0.8, 1),
     exposure: rng.uniform(0.7, 1.05),
     gradient: rng.uniform(0, 0.35),
@@ -57,7 +58,7 @@ function photoLook(rng: CorpusRng): Look {
   };
 }
 
-function scanLook(rng: CorpusRng): Look {
+export function scanLook(rng: CorpusRng): Look {
   const paper = rng.uniform(225, 250);
   const ink = rng.uniform(10, 70);
   return {
