@@ -124,9 +124,9 @@ export class Predictor {
 
 /**
  * Milliseconds of reading on this thread after which a batch waits for another turn (turns.ts):
- * 256 photos take about a second here, which other requests and the health probes would
- * otherwise wait out whole. Long enough that a batch of 64 small PNGs (about 20 ms) runs whole:
- * cut in 10 ms slices, batches lost about a tenth of their throughput.
+ * a full batch of photos would otherwise hold other requests and the health probes for its
+ * whole reading. Long enough that an ordinary batch of small PNGs runs in one turn: shorter
+ * slices cost batches throughput (docs/ARCHITECTURE.md, "Taking turns").
  */
 export const ON_THREAD_SLICE_MS = 50;
 

@@ -4,17 +4,16 @@
  * takes another every slice (predictor.ts). One caller runs per turn of the loop, in the order
  * they asked, with a poll for I/O in between.
  *
- * Why: libuv (1.45 on, so Node 20) accepts at most one new connection per turn of the loop, and
- * one poll hands over every request that is ready. When each request's work ran as soon as it
- * was read, one turn ran all of them: fresh connections waited seconds in the kernel's accept
- * queue (strace: one accept4 per epoll_pwait; `ss`: 47 connections queued a second into a
- * 64-connection load, 20 still there at 5 s), and a request read just after a poll waited for
- * all that poll brought. p99 at 64 connections was 5 to 15 times p50 (1.1 s against 75 ms for
- * the JPEG photo). Taking turns, a connection waits for at most one request's work before it is
- * accepted, and requests are served in the order they came (p99 150 ms, same throughput).
- * Taking the turn before the body is parsed matters too: a request that waits as raw bytes is
- * cheap for the garbage collector, one that waits as 64 parsed multipart files is not (parsed
- * first, batches lost a tenth of their throughput to longer scavenges).
+ * Why: libuv (1.45 on) accepts at most one new connection per turn of the loop, and one poll
+ * hands over every request that is ready. When each request's work ran as soon as it was read,
+ * one turn ran all of them: fresh connections waited in the kernel's accept queue (strace shows
+ * one accept4 per epoll_pwait), and a request read just after a poll waited for all that poll
+ * brought, so the tail latency under load was many times the median. Taking turns, a
+ * connection waits for at most one request's work before it is accepted, and requests are
+ * served in the order they came. Taking the turn before the body is parsed matters too: a
+ * request that waits as raw bytes is cheap for the garbage collector, one that waits as 64
+ * parsed multipart files is not. Figures: docs/ARCHITECTURE.md ("Taking turns") and
+ * docs/BENCHMARKS.md.
  */
 import { setImmediate } from 'node:timers';
 

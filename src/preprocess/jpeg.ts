@@ -1,9 +1,9 @@
 /**
  * A synchronous reader of the grey levels of small baseline JPEGs, decoded straight at 1/1,
  * 1/2, 1/4 or 1/8 scale. A phone photo or a canvas export of a digit is usually such a file.
- * sharp takes about 3 ms here for a 280x280 JPEG (the thread hop, the pipeline, a full-size
- * colour decode), and the normalisation then averages the result down to 140x140 grey: this
- * reads the same file in a fraction of that on the calling thread.
+ * sharp pays a thread hop, a pipeline and a full-size colour decode for such a file, and the
+ * normalisation then averages the result down to 140x140 grey: this reads the same file in a
+ * fraction of that time on the calling thread (figures: docs/PREPROCESSING.md, "Cost").
  *
  * Why it can be cheap: the normalisation needs only grey, and a JPEG's luma component (Y of
  * YCbCr, the same BT.601 weights channels.ts applies to RGB) is grey already, so the chroma

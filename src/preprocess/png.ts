@@ -1,10 +1,10 @@
 /**
  * A synchronous decoder for the small, plain PNGs most uploads of this service are (an MNIST
  * digit is a 28x28 8-bit grey PNG of a few hundred bytes). sharp decodes those in a libuv
- * thread, about 1 ms a call once the hop and the pipeline set-up are counted; inflating with
- * Node's own zlib on the calling thread and undoing the row filters takes tens of microseconds.
- * (fast-png and pngjs were measured too: 4 to 8 times slower on a 28x28 digit, their inflate
- * or their conversion to RGBA being the cost.)
+ * thread, where the hop and the pipeline set-up cost far more than the decode; inflating with
+ * Node's own zlib on the calling thread and undoing the row filters costs a small fraction of
+ * that. (fast-png and pngjs were measured too and were several times slower on a digit:
+ * docs/DEPENDENCIES.md.)
  *
  * It reads only what it can read exactly as libvips would: 8-bit grey, grey + alpha, RGB or
  * RGBA, not interlaced, no colour profile, no EXIF orientation, no transparency key. Anything

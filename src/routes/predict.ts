@@ -35,8 +35,8 @@ const INPUT_PROBLEMS = [
 /**
  * The two hot routes answer values built from typed results that already have the schemas'
  * shape (the type provider checks it at compile time; test/http/api.test.ts checks real
- * answers, good and bad, against the schemas): re-validating every answer with zod cost about
- * 5 % of a request's time on the benchmarks, so they are serialised directly.
+ * answers, good and bad, against the schemas): re-validating every answer with zod was a
+ * measurable share of a request's time on the benchmarks, so they are serialised directly.
  */
 const serializeDirectly = () => (data: unknown) => JSON.stringify(data);
 
