@@ -125,7 +125,7 @@ function jpegLoadScale({ width, height }: ImageSize): number {
 }
 
 /** Translate libvips' messages into problems a client can act on. */
-function decodeProblem(err: unknown, format: ImageFormat): HttpProblem {
+export function decodeProblem(err: unknown, format: ImageFormat): HttpProblem {
   const message = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(message)) {
     return new HttpProblem('too_many_pixels', 'the image declares more pixels than the limit');
@@ -134,7 +134,7 @@ function decodeProblem(err: unknown, format: ImageFormat): HttpProblem {
 }
 
 /** Decoding options shared by every pipeline: bounded, strict, first frame, upright. */
-function open(bytes: Uint8Array, limits: DecodeLimits): Sharp {
+export function openImage(bytes: Uint8Array, limits: DecodeLimits): Sharp {
   // autoOrient applies the EXIF orientation, so a phone photo taken sideways reads upright
   return sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1, autoOrient: true });
 }
@@ -151,7 +151,7 @@ function open(bytes: Uint8Array, limits: DecodeLimits): Sharp {
 export async function plainPixels(bytes: Uint8Array, limits: DecodeLimits): Promise<Uint8Array> {
   const format = checkImageBytes(bytes, limits);
   try {
-    const { data, info } = await open(bytes, limits)
+    const { data, info } = await openImage(bytes, limits)
       .resize(IMAGE_SIDE, IMAGE_SIDE, { fit: 'fill' })
       .toColourspace('b-w')
       .extractChannel(0)
@@ -195,7 +195,7 @@ export const ANALYSIS_SIDE = 160;
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Promise<GreyImage> {
   const format = checkImageBytes(bytes, limits);
   try {
-    const { data, info } = await open(bytes, limits)
+    const { data, info } = await openImage(bytes, limits)
       .resize(WORKING_SIDE, WORKING_SIDE, { fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .raw()

@@ -88,11 +88,14 @@ export function findInk(img: GreyImage): InkFound {
   return { ...verdict, box };
 }
 
+/** What the crop and the normalisation read of found ink (a line's digit supplies just this). */
+export type InkCrop = Pick<InkFound, 'levels' | 'box' | 'threshold'>;
+
 /**
  * The found ink's crop, binarised (coverage.ts): computed only for the `mnist` pipeline, the
  * verdict alone decides `plain`. Null when there is no digit.
  */
-export function croppedInk(found: InkFound): Coverage | null {
+export function croppedInk(found: InkCrop): Coverage | null {
   if (found.box === null) return null;
   const covered = inkCoverage(found.levels, found.box, found.threshold);
   // a lone faint pixel can fall between the finer grid's samples; read at its own size, it

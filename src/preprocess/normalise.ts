@@ -5,12 +5,12 @@
  */
 import { placeCentred } from './centre.js';
 import { fitToBox } from './fit.js';
-import { croppedInk, type InkFound } from './ink.js';
+import { croppedInk, type InkCrop } from './ink.js';
 import { normaliseStrokeWidth } from './stroke.js';
 import { INPUT_SIZE } from './tensor.js';
 
 /** 28x28 levels 0..255, white ink on black; all black when no digit was found. */
-export function mnistPixels(found: InkFound): Uint8Array {
+export function mnistPixels(found: InkCrop): Uint8Array {
   const crop = croppedInk(found);
   if (crop?.box == null) return new Uint8Array(INPUT_SIZE);
   const { ink, box } = normaliseStrokeWidth(crop.ink, crop.box);

@@ -1,0 +1,171 @@
+/**
+ * segmentDigits: a one-digit picture gives /predict's own tensor, and on a fixed slice of the
+ * numbers corpus (bench/numbers/) the digits read with the shipped weights reach at least the
+ * floors below, per family. The floors are what the segmentation reaches today less one
+ * picture in ten, so a regression fails; the issue's targets are higher (bench/numbers/README.md).
+ * The corpus is read with the model's help (broken pieces joined, touching digits cut), as /read would.
+ */
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NUMBER_FAMILIES } from '../../bench/numbers/families.js';
+import { readableSource, renderNumber, type DigitSource } from '../../bench/numbers/numbers.js';
+import { scoreReads, type ReadAnswer } from '../../bench/numbers/score.js';
+import { DEFAULT_WEIGHTS } from '../../src/config.js';
+import { predictBatch } from '../../src/model/predict.js';
+import { loadWeights } from '../../src/model/weights/load.js';
+import type { LoadedModel } from '../../src/model/weights/types.js';
+import { decodeImage } from '../../src/preprocess/decode.js';
+import { findInk } from '../../src/preprocess/ink.js';
+import { mnistPixels } from '../../src/preprocess/normalise.js';
+import { pixelsToTensor } from '../../src/preprocess/tensor.js';
+import { decodeLine } from '../../src/read/decode-line.js';
+import { segmentDigits } from '../../src/read/segment.js';
+import { greyImage, onPaper, seven, strokes } from '../preprocess/drawing.js';
+import { digitPng, loadTestSet } from '../support/mnist.js';
+import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
+import { LIMITS, readPicture } from './read-picture.js';
+
+const SEED = 7;
+const PER_FAMILY = 10;
+
+/** string accuracy per family on the slice above (blank families: the share read as no digit) */
+const FLOORS: Readonly<Record<string, number>> = {
+  spaced: 0.9,
+  tight: 0.8,
+  touching: 0.2,
+  broken: 0.3,
+  boxes: 0.6,
+  ruled: 0.9,
+  'blank-paper': 1,
+  'empty-boxes': 0.8,
+  'empty-ruled': 0.9,
+};
+
+warnIfSharedDataMissing('the /read segmentation tests on the numbers corpus and on MNIST digits (test/read/segment.test.ts)');
+
+let model: LoadedModel;
+
+beforeAll(async () => {
+  model = await loadWeights(DEFAULT_WEIGHTS);
+});
+
+/** A one-digit picture through /predict's decode: segmentDigits finds one digit with mnistPixels' tensor bit for bit. */
+async function expectSameAsPredict(bytes: Buffer): Promise<void> {
+  const image = await decodeImage(bytes, LIMITS);
+  const digits = segmentDigits(image);
+  expect(digits).toHaveLength(1);
+  expect(digits[0]!.tensor).toEqual(pixelsToTensor(mnistPixels(findInk(image))));
+}
+
+/** The same picture at the reading resolution: one digit, read as /predict reads it. */
+async function expectSameClassAsPredict(bytes: Buffer): Promise<void> {
+  const predicted = predictBatch(model.mlp, pixelsToTensor(mnistPixels(findInk(await decodeImage(bytes, LIMITS)))), 1)[0]!;
+  const digits = segmentDigits(await decodeLine(bytes, LIMITS));
+  expect(digits).toHaveLength(1);
+  expect(predictBatch(model.mlp, digits[0]!.tensor, 1)[0]!.prediction).toBe(predicted.prediction);
+}
+
+describe('one digit', () => {
+  const drawn = () =>
+    greyImage(onPaper(seven(240, 240), 235, 30), 240, 240)
+      .png()
+      .toBuffer();
+
+  it("gives /predict's tensor for a drawn digit decoded as /predict decodes it", async () => {
+    await expectSameAsPredict(await drawn());
+  });
+
+  it('reads a drawn digit as /predict does at the reading resolution', async () => {
+    await expectSameClassAsPredict(await drawn());
+  });
+
+  it.skipIf(!hasSharedData)("gives /predict's tensor and class for MNIST digits enlarged onto a page", async () => {
+    const set = await loadTestSet();
+    for (const i of [0, 1, 2, 3, 4, 7, 8, 11]) {
+      // two pipelines: sharp would negate after extending, turning the page black
+      const digit = await sharp(await digitPng(set, i))
+        .resize(224, 224)
+        .negate()
+        .png()
+        .toBuffer();
+      const page = await sharp(digit).extend({ top: 40, bottom: 40, left: 60, right: 60, background: '#ffffff' }).png().toBuffer();
+      await expectSameAsPredict(page);
+      await expectSameClassAsPredict(page);
+    }
+  });
+
+  it('erases a rule across a digit and keeps the digit, read as without the rule', async () => {
+    const [w, h] = [600, 160];
+    const digit = strokes(
+      w,
+      h,
+      [
+        [250, 30, 330, 30],
+        [330, 30, 280, 130],
+      ],
+      5,
+    );
+    const rule = strokes(
+      w,
+      h,
+      [
+        [0, 100, w - 1, 104],
+        [0, 40, w - 1, 44],
+      ],
+      1,
+    );
+    const ruled = digit.map((v, i) => Math.max(v, Math.round(0.6 * rule[i]!)));
+    const read = async (ink: Uint8Array) =>
+      segmentDigits(
+        await decodeLine(
+          await greyImage(onPaper(ink, 235, 30), w, h)
+            .png()
+            .toBuffer(),
+          LIMITS,
+        ),
+      );
+    const [plain, onRules] = await Promise.all([read(digit), read(ruled)]);
+    expect(onRules).toHaveLength(1);
+    expect(onRules[0]!.box).toEqual(plain[0]!.box);
+    expect(predictBatch(model.mlp, onRules[0]!.tensor, 1)[0]!.prediction).toBe(predictBatch(model.mlp, plain[0]!.tensor, 1)[0]!.prediction);
+    expect(await read(rule)).toEqual([]);
+  });
+
+  it('finds nothing on blank paper', async () => {
+    const blank = await greyImage(new Uint8Array(300 * 80).fill(230), 300, 80)
+      .png()
+      .toBuffer();
+    expect(segmentDigits(await decodeLine(blank, LIMITS))).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasSharedData)('the numbers corpus', () => {
+  let source: DigitSource;
+
+  beforeAll(async () => {
+    source = readableSource(await loadTestSet(), model);
+  });
+
+  it(`reads ${PER_FAMILY} pictures per family at least as well as the floors`, async () => {
+    const truths = [];
+    const answers: ReadAnswer[] = [];
+    for (const family of NUMBER_FAMILIES) {
+      for (let i = 0; i < PER_FAMILY; i++) {
+        const { bytes, truth } = await renderNumber(family, source, i, SEED);
+        const text = await readPicture(bytes, model, LIMITS);
+        truths.push(truth);
+        answers.push(text === '' ? { code: 'no_digit' } : { text });
+      }
+    }
+    const scores = scoreReads(truths, answers);
+    console.log(
+      scores
+        .map(
+          (s) =>
+            `${s.family.padEnd(12)} string ${s.stringAccuracy.toFixed(2)}  count ${s.countAccuracy.toFixed(2)}  (floor ${FLOORS[s.family]})`,
+        )
+        .join('\n'),
+    );
+    for (const s of scores) expect(s.stringAccuracy, s.family).toBeGreaterThanOrEqual(FLOORS[s.family]!);
+  }, 60_000);
+});
