@@ -125,7 +125,7 @@ function jpegLoadScale({ width, height }: ImageSize): number {
 }
 
 /** Translate libvips' messages into problems a client can act on. */
-export function decodeProblem(err: unknown, format: ImageFormat): HttpProblem {
+function decodeProblem(err: unknown, format: ImageFormat): HttpProblem {
   const message = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(message)) {
     return new HttpProblem('too_many_pixels', 'the image declares more pixels than the limit');
@@ -134,7 +134,7 @@ export function decodeProblem(err: unknown, format: ImageFormat): HttpProblem {
 }
 
 /** Decoding options shared by every pipeline: bounded, strict, first frame, upright. */
-export function openImage(bytes: Uint8Array, limits: DecodeLimits): Sharp {
+function openImage(bytes: Uint8Array, limits: DecodeLimits): Sharp {
   // autoOrient applies the EXIF orientation, so a phone photo taken sideways reads upright
   return sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1, autoOrient: true });
 }
@@ -185,31 +185,34 @@ export const WORKING_SIDE = 320;
 export const ANALYSIS_SIDE = 160;
 
 /**
- * The one decode of the normalising pipeline: first frame, EXIF orientation applied, shrunk to
- * fit WORKING_SIDE (never enlarged), as 8-bit sRGB with alpha when the file has it, then grey
- * and alpha at most ANALYSIS_SIDE pixels long; libvips
- * converts CMYK, 16-bit, grey and palette images on the way. Grey levels are computed here
- * rather than by libvips: its greyscale conversion goes through linear light, costs several
- * times the decode itself, and in raw output drops the alpha channel the canvas case needs.
+ * First frame, EXIF orientation applied, shrunk to fit `side` (never enlarged), as 8-bit sRGB
+ * with alpha when the file has it; libvips converts CMYK, 16-bit, grey and palette images on
+ * the way. Grey levels are computed by the caller rather than by libvips: its greyscale
+ * conversion goes through linear light, costs several times the decode itself, and in raw
+ * output drops the alpha channel the canvas case needs.
  */
-export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Promise<GreyImage> {
+export async function decodeRgb(bytes: Uint8Array, limits: DecodeLimits, side: number): Promise<RawImage> {
   const format = checkImageBytes(bytes, limits);
   try {
     const { data, info } = await openImage(bytes, limits)
-      .resize(WORKING_SIDE, WORKING_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .resize(side, side, { fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const channels = info.channels as RawImage['channels'];
-    return greyImageOf({
+    return {
       width: info.width,
       height: info.height,
-      channels,
+      channels: info.channels as RawImage['channels'],
       data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-    });
+    };
   } catch (err) {
     throw decodeProblem(err, format);
   }
+}
+
+/** The one decode of the normalising pipeline: decodeRgb at WORKING_SIDE, then grey and alpha at most ANALYSIS_SIDE pixels long. */
+export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Promise<GreyImage> {
+  return greyImageOf(await decodeRgb(bytes, limits, WORKING_SIDE));
 }
 
 /**
