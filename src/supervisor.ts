@@ -73,7 +73,10 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
   const liveWorkers = () => Object.keys(cluster.workers ?? {}).length + replacementsDue;
 
   const exitOnceAlone = () => {
-    if (Object.keys(cluster.workers ?? {}).length > 0) return;
+    // a worker that has exited stays in cluster.workers until its IPC channel has closed too,
+    // which may come after its 'exit' event: counted as gone, or the last exit would find it
+    // listed, and the primary would end by running out of work, silently, with code 0
+    if (Object.values(cluster.workers ?? {}).some((w) => w !== undefined && !w.isDead())) return;
     if (ending === 'stopping') log.info({ clean: cleanStop }, 'all workers stopped');
     process.exit(ending === 'stopping' && cleanStop ? 0 : 1);
   };
