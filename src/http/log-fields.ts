@@ -4,11 +4,11 @@
  * these are cut to a length that still identifies the route and the caller.
  */
 import type { FastifyRequest } from 'fastify';
+import { shortened } from './problem.js';
 
 const MAX_FIELD_CHARS = 256;
 
-const cut = (value: string | undefined) =>
-  value === undefined || value.length <= MAX_FIELD_CHARS ? value : `${value.slice(0, MAX_FIELD_CHARS - 1)}…`;
+const cut = (value: string | undefined) => value && shortened(value, MAX_FIELD_CHARS);
 
 export function requestLogFields(request: FastifyRequest) {
   return {

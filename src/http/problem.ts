@@ -51,7 +51,10 @@ export type Problem = z.infer<typeof ProblemSchema>;
  * file), and both the answer and the log line carry them: bounded, no request makes either long.
  */
 export const MAX_DETAIL_CHARS = 400;
-const bounded = (detail: string) => (detail.length <= MAX_DETAIL_CHARS ? detail : `${detail.slice(0, MAX_DETAIL_CHARS - 1)}…`);
+
+/** `text` when it holds at most `max` characters, else its start and an ellipsis, `max` in all. */
+export const shortened = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+const bounded = (detail: string) => shortened(detail, MAX_DETAIL_CHARS);
 
 /** An error that knows its problem code; thrown anywhere, rendered by the one error handler. */
 export class HttpProblem extends Error {
