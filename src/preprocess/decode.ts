@@ -248,8 +248,7 @@ export const SMALL_JPEG_MAX_PIXELS = 640 * 640;
  * decodeImage's levels, not equal (see jpeg.ts): only for the normalising pipeline.
  */
 export function decodeSmallJpeg(bytes: Uint8Array, limits: DecodeLimits): GreyImage | undefined {
-  // a file without its end marker is refused on the sharp path (checkImageBytes): sent there
-  if (!limits.allowedFormats.has('jpeg') || !jpegHasEnd(bytes)) return undefined;
+  if (!limits.allowedFormats.has('jpeg')) return undefined;
   const grey = decodeJpegGrey(bytes, Math.min(SMALL_JPEG_MAX_PIXELS, limits.maxInputPixels), analysisScale);
   return grey && splitChannels(grey.data, grey.width, grey.height, 1, analysisFactor(grey.width, grey.height));
 }

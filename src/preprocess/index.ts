@@ -72,7 +72,8 @@ export async function sizeImages(images: readonly Uint8Array[], limits: DecodeLi
  * same result bit for bit, or a baseline JPEG (jpeg.ts) for the normalising pipeline, whose
  * levels are close to sharp's but not equal. Undefined when the file needs sharp (a JPEG that
  * `auto` would read plain included). Never throws: a file it cannot read is sharp's to decode
- * or to refuse.
+ * or to refuse. For a file that passed checkedSize (sizeImages), as the callers' files have:
+ * what that gate refuses (a JPEG without its end marker, say) is not checked again here.
  */
 export function preprocessSmallImage(bytes: Uint8Array, options: PreprocessOptions): Preprocessed | undefined {
   const raw = decodeSmallImage(bytes, options.limits);

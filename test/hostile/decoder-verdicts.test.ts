@@ -39,6 +39,7 @@ import {
   preprocessImage,
   preprocessSmallImage,
   preprocessWithSharp,
+  sizeImages,
   type PreprocessMode,
   type Preprocessed,
 } from '../../src/preprocess/index.js';
@@ -187,6 +188,10 @@ type Outcome = string | { readonly disagreement: string };
  * verdict in every pipeline.
  */
 async function outcome(c: Case): Promise<Outcome> {
+  // as the service does: every file's header is checked before either decoder sees it, and a
+  // file refused there is refused alike in every pipeline
+  const [size] = await sizeImages([c.bytes], options('mnist').limits);
+  if (size instanceof HttpProblem) return 'refused from the header';
   const fast = preprocessSmallImage(c.bytes, options('mnist'));
   const fastPlain = preprocessSmallImage(c.bytes, options('plain'));
   if (!fast && !fastPlain) return 'left to sharp';
