@@ -1,5 +1,5 @@
 /**
- * String accuracy of segmentDigits + the shipped weights on the numbers corpus, per family:
+ * String accuracy of segmentLine + the shipped weights on the numbers corpus, per family:
  * `npx tsx bench/numbers/measure-segments.ts [perFamily] [seed]`.
  */
 import { NUMBER_FAMILIES } from './families.js';

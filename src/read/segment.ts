@@ -6,7 +6,7 @@
  * digit normalised as /predict normalises a one-digit picture (digit-pixels.ts).
  */
 import type { Mlp } from '../model/mlp.js';
-import { MIN_INK_EXTENT, type GreyImage } from '../preprocess/ink.js';
+import { MIN_INK_EXTENT, type GreyImage, type InkCrop } from '../preprocess/ink.js';
 import type { Box } from '../preprocess/plane.js';
 import { pixelsToTensor } from '../preprocess/tensor.js';
 import { classifierCuts } from './classifier-cuts.js';
@@ -14,13 +14,21 @@ import { labelComponents } from './components.js';
 import { digitPixels } from './digit-pixels.js';
 import { groupDigits } from './group.js';
 import { joinBroken } from './join.js';
-import { inkMask, lineInk } from './line-ink.js';
+import { inkMask, lineInk, type LineInk } from './line-ink.js';
 import { height, type DigitInk } from './pieces.js';
 import { removePrintedLines } from './printed-lines.js';
 import { splitTouching, thinnestCuts } from './split.js';
 
 /** a digit is at least this share of the picture's height tall (a speck on blank paper is not) */
 export const MIN_DIGIT_HEIGHT = 0.15;
+
+/** What segmentLine found in a picture. */
+export interface Segmentation {
+  /** left to right */
+  readonly digits: SegmentedDigit[];
+  /** rows of digits one above the other: /read reads one line, and refuses a picture with more */
+  readonly lines: number;
+}
 
 export interface SegmentedDigit {
   /** the tight box around the digit's ink, in the picture's pixels */
@@ -33,14 +41,10 @@ export interface SegmentedDigit {
  * With the model, the pieces of broken digits are joined (join.ts) and touching digits cut
  * (split.ts) as the model reads them best; without, by their shapes alone.
  */
-export function segmentDigits(image: GreyImage, mlp?: Mlp): SegmentedDigit[] {
+export function segmentLine(image: GreyImage, mlp?: Mlp): Segmentation {
   const ink = lineInk(image);
-  if (ink === null) return [];
-  const mask = inkMask(ink);
-  removePrintedLines(mask);
-  const { labels, components } = labelComponents(mask);
-  const minHeight = Math.max(MIN_DIGIT_HEIGHT * image.height, MIN_INK_EXTENT * Math.max(image.width, image.height));
-  const digits = groupDigits(components).filter((d) => height(d.box) >= minHeight);
+  if (ink === null) return { digits: [], lines: 0 };
+  const { labels, digits } = digitShapes(ink);
   const read = (digit: DigitInk): SegmentedDigit | null => {
     const found = digitPixels(ink, labels, digit);
     return found && { box: found.box, tensor: pixelsToTensor(found.pixels) };
@@ -48,5 +52,26 @@ export function segmentDigits(image: GreyImage, mlp?: Mlp): SegmentedDigit[] {
   const tensorOf = (digit: DigitInk) => read(digit)?.tensor ?? null;
   const whole = mlp ? joinBroken(digits, mlp, tensorOf) : digits;
   const chooseCuts = mlp ? classifierCuts(mlp) : thinnestCuts;
-  return splitTouching(whole, labels, image.width, chooseCuts, tensorOf).flatMap((digit) => read(digit) ?? []);
+  const found = splitTouching(whole, labels, image.width, chooseCuts, tensorOf).flatMap((digit) => read(digit) ?? []);
+  return { digits: found, lines: found.length > 0 ? 1 : 0 };
+}
+
+/**
+ * How many digits the ink /predict found holds, by their shapes alone (no model, no
+ * normalisation): /predict's `digitsFound`, cheap enough for every request.
+ */
+export function countDigits(found: InkCrop): number {
+  if (found.box === null) return 0;
+  const { labels, digits } = digitShapes(found);
+  return splitTouching(digits, labels, found.levels.width, thinnestCuts, () => null).length;
+}
+
+/** The line's digits as ink: printed lines erased, components labelled, grouped, specks and short marks dropped. */
+function digitShapes(ink: LineInk): { labels: Int32Array; digits: DigitInk[] } {
+  const { width, height: h } = ink.levels;
+  const mask = inkMask(ink);
+  removePrintedLines(mask);
+  const { labels, components } = labelComponents(mask);
+  const minHeight = Math.max(MIN_DIGIT_HEIGHT * h, MIN_INK_EXTENT * Math.max(width, h));
+  return { labels, digits: groupDigits(components).filter((d) => height(d.box) >= minHeight) };
 }
