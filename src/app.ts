@@ -25,6 +25,7 @@ import { registerRateLimit } from './http/rate-limit.js';
 import { HttpProblem } from './http/problem.js';
 import { Limiter } from './inference/limiter.js';
 import { Predictor } from './inference/predictor.js';
+import { Reader } from './inference/reader.js';
 import { residentMlp } from './model/mlp.js';
 import { loadWeights } from './model/weights/load.js';
 import { WeightsError, type LoadedModel } from './model/weights/types.js';
@@ -34,12 +35,14 @@ import { evalRoutes } from './routes/eval.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/page.js';
 import { predictRoutes } from './routes/predict.js';
+import { readRoutes } from './routes/read.js';
 import { v2HealthRoutes, v2ModelRoutes } from './routes/v2.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     predictor: Predictor;
+    reader: Reader;
     evalJob: EvalJob | undefined;
     metrics: ServiceMetrics;
     readiness: { ready: boolean; reason: string };
@@ -149,18 +152,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const link = options.cluster;
   const metrics = new ServiceMetrics(model.info, link?.workerId);
   link?.shareMetrics(metrics.registry);
-  const predictor = new Predictor(
-    model,
-    {
-      maxInputPixels: config.MAX_INPUT_PIXELS,
-      maxAspectRatio: config.MAX_ASPECT_RATIO,
-      maxRequestPixels: config.MAX_REQUEST_PIXELS,
-      allowedFormats: DEFAULT_ALLOWED_FORMATS,
-    },
-    new Limiter(config.DECODE_CONCURRENCY, config.DECODE_QUEUE_LIMIT, config.DECODE_PIXEL_BUDGET),
-  );
+  const decodeLimits = {
+    maxInputPixels: config.MAX_INPUT_PIXELS,
+    maxAspectRatio: config.MAX_ASPECT_RATIO,
+    maxRequestPixels: config.MAX_REQUEST_PIXELS,
+    allowedFormats: DEFAULT_ALLOWED_FORMATS,
+  };
+  // one set of decode slots and one pixel budget for every route that decodes pictures
+  const decodeSlots = new Limiter(config.DECODE_CONCURRENCY, config.DECODE_QUEUE_LIMIT, config.DECODE_PIXEL_BUDGET);
+  const predictor = new Predictor(model, decodeLimits, decodeSlots);
   app.decorate('config', config);
   app.decorate('predictor', predictor);
+  app.decorate('reader', new Reader(model, decodeLimits, decodeSlots, config.MAX_READ_DIGITS));
   app.decorate('metrics', metrics);
   const onEvalReport = (r: EvalReport) => {
     metrics.evalAccuracy.set({ dataset: r.dataset.name }, r.accuracy);
@@ -191,6 +194,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       );
     }
     await api.register(predictRoutes);
+    await api.register(readRoutes);
     await api.register(evalRoutes);
     await api.register(v2ModelRoutes);
   });

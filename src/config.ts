@@ -30,7 +30,8 @@ export const ConfigSchema = z.object({
   MAX_FILE_BYTES: int(1, 1 << 30)
     .default(5_000_000)
     .describe('largest accepted image file, in bytes'),
-  MAX_BATCH_FILES: int(1, 10_000).default(256).describe('most images in one /predict/batch request'),
+  MAX_BATCH_FILES: int(1, 10_000).default(256).describe('most images in one /predict/batch or /read/batch request'),
+  MAX_READ_DIGITS: int(1, 1_000).default(32).describe('most digits /read reads in one picture (more is 422 too_many_digits)'),
   MAX_BODY_BYTES: int(1, 1 << 30)
     .default(20_000_000)
     .describe('largest multipart request body, all parts together, in bytes (JSON has MAX_JSON_BYTES, raw images MAX_FILE_BYTES)'),

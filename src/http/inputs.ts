@@ -21,9 +21,14 @@ export const PixelsInput = z
   })
   .strict();
 
+/** `data:image/png;base64,...`, as a browser's canvas.toDataURL() or FileReader gives a picture */
+const IMAGE_DATA_URL = /^data:image\/[\w.+-]+(?:;[\w.+-]+=[^;,]*)*;base64,[A-Za-z0-9+/]*={0,2}$/;
+
 export const ImageInput = z
   .object({
-    image: z.base64().min(1).describe('an image file (PNG, JPEG, WebP, GIF, TIFF, AVIF), base64-encoded'),
+    image: z
+      .union([z.base64().min(1), z.string().regex(IMAGE_DATA_URL)])
+      .describe('an image file (PNG, JPEG, WebP, GIF, TIFF, AVIF), base64-encoded, or the same as a data:image/...;base64, URL'),
   })
   .strict();
 
@@ -92,7 +97,8 @@ export function parseJsonItem(value: unknown, limits: UploadLimits): InputItem {
   const parsed = JsonInput.safeParse(value);
   if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error));
   if ('pixels' in parsed.data) return { kind: 'pixels', pixels: Float32Array.from(parsed.data.pixels) };
-  const bytes = Buffer.from(parsed.data.image, 'base64');
+  const { image } = parsed.data;
+  const bytes = Buffer.from(image.startsWith('data:') ? image.slice(image.indexOf(',') + 1) : image, 'base64');
   if (bytes.length > limits.maxFileBytes) throw new HttpProblem('image_too_large', `the image is larger than ${limits.maxFileBytes} bytes`);
   return { kind: 'image', bytes };
 }

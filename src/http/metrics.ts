@@ -27,7 +27,7 @@ export class ServiceMetrics {
 
   readonly predictions = new Counter({
     name: 'digit_serve_predictions_total',
-    help: 'Predictions answered, by predicted class',
+    help: 'Predictions answered (a digit read by /read included), by predicted class',
     labelNames: ['class'] as const,
     registers: [this.registry],
   });
@@ -36,6 +36,13 @@ export class ServiceMetrics {
     name: 'digit_serve_batch_size',
     help: 'Items per /predict/batch request',
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    registers: [this.registry],
+  });
+
+  readonly digitsRead = new Histogram({
+    name: 'digit_serve_read_digits',
+    help: 'Digits read per picture by /read and /read/batch',
+    buckets: [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32],
     registers: [this.registry],
   });
 

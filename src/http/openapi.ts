@@ -9,36 +9,45 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { OpenAPIV3 } from 'openapi-types';
 import { z } from 'zod';
-import { BatchJsonBody, PixelsInput } from './inputs.js';
+import { BatchJsonBody, ImageInput, JsonInput } from './inputs.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody, ProblemSchema, type ProblemCode } from './problem.js';
 
 const binaryImage = { type: 'string', format: 'binary', description: 'PNG, JPEG, WebP, GIF (first frame), TIFF or AVIF bytes' } as const;
 
-const REQUEST_BODIES: Record<string, OpenAPIV3.RequestBodyObject> = {
-  '/predict': {
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input' }) as OpenAPIV3.SchemaObject;
+
+/** One picture, in any of the encodings /predict and /read take; `json` is what JSON may carry. */
+function oneImageBody(json: z.ZodType, example: unknown): OpenAPIV3.RequestBodyObject {
+  return {
     required: true,
     content: {
       'multipart/form-data': { schema: { type: 'object', required: ['image'], properties: { image: binaryImage } } },
       'image/*': { schema: binaryImage },
       'application/octet-stream': { schema: binaryImage },
-      'application/json': {
-        schema: z.toJSONSchema(PixelsInput, { io: 'input' }) as OpenAPIV3.SchemaObject,
-        example: { pixels: new Array(784).fill(0) },
-      },
+      'application/json': { schema: jsonSchema(json), example },
     },
-  },
-  '/predict/batch': {
+  };
+}
+
+function batchBody(example: unknown): OpenAPIV3.RequestBodyObject {
+  return {
     required: true,
     content: {
       'multipart/form-data': {
         schema: { type: 'object', required: ['images'], properties: { images: { type: 'array', items: binaryImage } } },
       },
-      'application/json': {
-        schema: z.toJSONSchema(BatchJsonBody, { io: 'input' }) as OpenAPIV3.SchemaObject,
-        example: { inputs: [{ pixels: new Array(784).fill(0) }] },
-      },
+      'application/json': { schema: jsonSchema(BatchJsonBody), example },
     },
-  },
+  };
+}
+
+const IMAGE_EXAMPLE = { image: 'data:image/png;base64,iVBORw0KGgo...' };
+
+const REQUEST_BODIES: Record<string, OpenAPIV3.RequestBodyObject> = {
+  '/predict': oneImageBody(JsonInput, { pixels: new Array(784).fill(0) }),
+  '/predict/batch': batchBody({ inputs: [{ pixels: new Array(784).fill(0) }] }),
+  '/read': oneImageBody(ImageInput, IMAGE_EXAMPLE),
+  '/read/batch': batchBody({ inputs: [IMAGE_EXAMPLE] }),
 };
 
 /**
@@ -70,7 +79,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         title: 'digit-serve',
         version,
         description:
-          'Reads handwritten digits: upload an image or 784 pixels, get ten class probabilities. ' +
+          'Reads handwritten digits: upload an image or 784 pixels, get ten class probabilities; ' +
+          'upload a picture of a number to /read, get its digits left to right. ' +
           'Every error is an RFC 9457 problem (application/problem+json) with a stable `code`.',
       },
       components: {

@@ -25,6 +25,8 @@ export const PROBLEMS = {
   not_found: { status: 404, title: 'Not found' },
   rate_limited: { status: 429, title: 'Too many requests from this client' },
   no_digit: { status: 422, title: 'No digit found in the image' },
+  several_lines: { status: 422, title: 'The image holds several lines of digits; /read reads one' },
+  too_many_digits: { status: 422, title: 'More digits in the image than /read reads in one picture' },
   eval_unavailable: { status: 503, title: 'No labelled dataset to evaluate on' },
   not_ready: { status: 503, title: 'Service not ready' },
   overloaded: { status: 503, title: 'Server saturated, retry later' },

@@ -18,20 +18,23 @@ import {
   type PreprocessOptions,
   type Preprocessed,
 } from '../preprocess/index.js';
-import { stackRows } from '../preprocess/tensor.js';
-import { QueueFullError, type Limiter } from './limiter.js';
+import { findInk } from '../preprocess/ink.js';
+import { IMAGE_SIDE, stackRows } from '../preprocess/tensor.js';
+import { countDigits } from '../read/count.js';
+import { runOrShed } from './decode-slots.js';
+import type { Limiter } from './limiter.js';
 import { takeTurn } from './turns.js';
-
-/** Seconds a shed client is told to wait: decoding queues drain in well under a second. */
-const RETRY_AFTER_SECONDS = 1;
 
 /** What the model received, for `debug=1`. */
 export interface ModelInput {
   readonly mode: 'mnist' | 'plain' | 'pixels';
   readonly tensor: Float32Array;
+  readonly digitsFound: number;
 }
 
 export interface Prediction extends ClassPrediction {
+  readonly digitsFound: number;
+  readonly warning?: string;
   readonly debug?: { mode: ModelInput['mode']; tensor: number[]; png: string };
 }
 
@@ -60,32 +63,20 @@ export class Predictor {
       images.map((item, i) => (sizes[i] instanceof HttpProblem ? undefined : item)),
       options,
     );
-    let slow: Promise<Preprocessed>[];
-    try {
-      slow = this.decodeSlots.runAll(
-        images.flatMap((item, i) => {
-          const size = sizes[i]!;
-          if (quick[i] || size instanceof HttpProblem) return [];
-          return [{ weight: budgetedPixels(size), run: () => preprocessWithSharp(item.bytes, options) }];
-        }),
-      );
-    } catch (err) {
-      if (err instanceof QueueFullError) {
-        throw new HttpProblem(
-          'overloaded',
-          'too many images are waiting to be decoded',
-          {},
-          { 'retry-after': String(RETRY_AFTER_SECONDS) },
-        );
-      }
-      throw err;
-    }
+    const slow = runOrShed(
+      this.decodeSlots,
+      images.flatMap((item, i) => {
+        const size = sizes[i]!;
+        if (quick[i] || size instanceof HttpProblem) return [];
+        return [{ weight: budgetedPixels(size), run: () => preprocessWithSharp(item.bytes, options) }];
+      }),
+    );
     let image = 0;
     let queued = 0;
     return Promise.all(
       items.map(async (item): Promise<ModelInput | HttpProblem> => {
         if (item instanceof HttpProblem) return item;
-        if (item.kind === 'pixels') return { mode: 'pixels', tensor: item.pixels };
+        if (item.kind === 'pixels') return { mode: 'pixels', tensor: item.pixels, digitsFound: digitsInPixels(item.pixels) };
         const i = image++;
         const size = sizes[i]!;
         if (size instanceof HttpProblem) return size;
@@ -93,7 +84,7 @@ export class Predictor {
           const prepared = quick[i] ?? (await slow[queued++]!);
           // a blank image is the problem `no_digit`, not a confident guess
           if (prepared.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
-          return { mode: prepared.mode, tensor: prepared.tensor };
+          return { mode: prepared.mode, tensor: prepared.tensor, digitsFound: prepared.digitsFound };
         } catch (err) {
           if (err instanceof HttpProblem) return err;
           throw err;
@@ -117,7 +108,8 @@ export class Predictor {
     return inputs.map((input) => {
       if (input instanceof HttpProblem) return input;
       const i = next++;
-      return options.debug ? { ...predictions[i]!, debug: debug[i]! } : predictions[i]!;
+      const found = { ...predictions[i]!, digitsFound: input.digitsFound, ...severalDigitsWarning(input.digitsFound) };
+      return options.debug ? { ...found, debug: debug[i]! } : found;
     });
   }
 }
@@ -145,6 +137,20 @@ async function preprocessOnThread(
     out.push(image && preprocessSmallImage(image.bytes, options));
   }
   return out;
+}
+
+/** /predict reads one digit: a picture that seems to hold a number says so, and where to send it. */
+function severalDigitsWarning(digitsFound: number): { warning?: string } {
+  if (digitsFound <= 1) return {};
+  return {
+    warning: `the picture seems to hold ${digitsFound} digits and this answer reads it as one: send it to POST /read to read the number`,
+  };
+}
+
+/** 784 values in 0..1 as the picture they are, counted as an image's digits are. */
+function digitsInPixels(pixels: Float32Array): number {
+  const grey = Uint8Array.from(pixels, (v) => Math.round(v * 255));
+  return countDigits(findInk({ width: IMAGE_SIDE, height: IMAGE_SIDE, grey, alpha: null }));
 }
 
 async function debugView(input: ModelInput): Promise<NonNullable<Prediction['debug']>> {

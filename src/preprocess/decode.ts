@@ -101,26 +101,26 @@ async function metadataSize(bytes: Uint8Array, format: ImageFormat): Promise<Ima
 export const UNBUDGETED_PIXELS = 1_000_000;
 
 /**
- * What decoding an image of this size weighs against the process's pixel budget
+ * What decoding an image of this size to fit `side` weighs against the process's pixel budget
  * (inference/limiter.ts): the pixels libvips holds for it. A baseline JPEG is decoded at the
  * scale jpegLoadScale gives, so a phone photo weighs a fraction of its pixels; anything else
  * is decoded whole, a progressive JPEG's coefficients included.
  */
-export function budgetedPixels(size: ImageSize): number {
-  const scale = size.shrinkOnLoad ? jpegLoadScale(size) : 1;
+export function budgetedPixels(size: ImageSize, side = WORKING_SIDE): number {
+  const scale = size.shrinkOnLoad ? jpegLoadScale(size, side) : 1;
   const pixels = Math.ceil(size.width / scale) * Math.ceil(size.height / scale);
   return pixels > UNBUDGETED_PIXELS ? pixels : 0;
 }
 
 /**
- * A JPEG shrink-on-load factor sharp reaches in both pipelines. It asks libjpeg for the largest
+ * A JPEG shrink-on-load factor sharp reaches in every pipeline. It asks libjpeg for the largest
  * of 8, 4 and 2 that the resize shrinks by at least (one step less at an exact multiple), where
  * the resize shrinks by the smaller of the two axes' factors: width and height alike to fit
- * WORKING_SIDE (mnist), each to IMAGE_SIDE (plain). Half the smaller of the pipelines' shrinks
- * is a factor it always reaches.
+ * `side` (mnist, and the line reader), each to IMAGE_SIDE (plain). Half the smaller of the
+ * pipelines' shrinks is a factor it always reaches.
  */
-function jpegLoadScale({ width, height }: ImageSize): number {
-  const shrink = Math.min(Math.max(width, height) / WORKING_SIDE, Math.min(width, height) / IMAGE_SIDE) / 2;
+function jpegLoadScale({ width, height }: ImageSize, side: number): number {
+  const shrink = Math.min(Math.max(width, height) / side, Math.min(width, height) / IMAGE_SIDE) / 2;
   return shrink >= 8 ? 8 : shrink >= 4 ? 4 : shrink >= 2 ? 2 : 1;
 }
 

@@ -21,6 +21,15 @@ export const ModelInputView = z.object({
 });
 
 export const PredictResponse = ClassPrediction.extend({
+  digitsFound: z
+    .number()
+    .int()
+    .min(0)
+    .describe('how many digits the picture seems to hold, by the shapes of its ink; this answer reads it as one digit whatever the count'),
+  warning: z
+    .string()
+    .optional()
+    .describe('present when digitsFound is more than 1: the picture looks like a number, which POST /read reads'),
   model: ModelRef,
   debug: ModelInputView.optional().describe('with debug=1: what the model saw'),
 });

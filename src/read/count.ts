@@ -1,0 +1,85 @@
+/**
+ * How many digits a picture /predict reads as one seems to hold: its `digitsFound`, so a
+ * client sending a number there gets a sign. It must cost next to nothing beside the one-digit
+ * pipeline, so it reads only the column profile of the ink findInk kept (specks already
+ * erased): runs of columns with ink, split by empty columns, are digits apart, and a broken
+ * digit's pieces sharing columns are one. A short run close beside a digit, the two together
+ * no wider than a digit, is a piece of it (a 5's bar drawn off to the side); a run much
+ * shorter than the tallest is a mark (a dash, a dot), not a digit; a run much wider than it is
+ * tall is digits that touch, about one per DIGIT_ASPECT of its height. /read segments properly
+ * (segment.ts) and may count otherwise.
+ */
+import type { InkCrop } from '../preprocess/ink.js';
+
+/** a run of ink columns less tall than this share of the tallest run is a mark, not a digit */
+export const MARK_HEIGHT = 0.4;
+/** width of a digit, in its heights, when touching digits share one run: wide enough that a round 0 or a sprawling 5 is one */
+export const DIGIT_ASPECT = 1;
+/** a run less tall than this share of its neighbour may be a piece of it */
+export const PIECE_HEIGHT = 0.7;
+/** and joins it across a gap of at most this share of the tallest run */
+export const PIECE_GAP = 0.15;
+
+interface Run {
+  x0: number;
+  x1: number;
+  top: number;
+  bottom: number;
+}
+
+const height = (r: Run) => r.bottom - r.top + 1;
+
+export function countDigits(found: InkCrop): number {
+  if (found.box === null) return 0;
+  const runs = inkRuns(found);
+  const tallest = Math.max(...runs.map(height));
+  const joined: Run[] = [];
+  for (const run of runs) {
+    const last = joined[joined.length - 1];
+    if (last && isPieceOf(last, run, tallest)) {
+      joined[joined.length - 1] = { x0: last.x0, x1: run.x1, top: Math.min(last.top, run.top), bottom: Math.max(last.bottom, run.bottom) };
+    } else {
+      joined.push(run);
+    }
+  }
+  return joined
+    .filter((r) => height(r) >= MARK_HEIGHT * tallest)
+    .reduce((sum, r) => sum + Math.max(1, Math.round((r.x1 - r.x0 + 1) / (DIGIT_ASPECT * height(r)))), 0);
+}
+
+function isPieceOf(a: Run, b: Run, tallest: number): boolean {
+  const together = { x0: a.x0, x1: b.x1, top: Math.min(a.top, b.top), bottom: Math.max(a.bottom, b.bottom) };
+  return (
+    Math.min(height(a), height(b)) < PIECE_HEIGHT * Math.max(height(a), height(b)) &&
+    b.x0 - a.x1 - 1 <= PIECE_GAP * tallest &&
+    together.x1 - together.x0 + 1 <= DIGIT_ASPECT * height(together)
+  );
+}
+
+/** Runs of columns holding ink (above the threshold) in the found box, left to right, each with the rows its ink spans. */
+function inkRuns({ levels, box, threshold }: InkCrop): Run[] {
+  const { width, data } = levels;
+  const runs: Run[] = [];
+  let open = false;
+  for (let x = box!.x0; x <= box!.x1; x++) {
+    let top = -1;
+    let bottom = -1;
+    for (let y = box!.y0; y <= box!.y1; y++) {
+      if (data[y * width + x]! <= threshold) continue;
+      if (top < 0) top = y;
+      bottom = y;
+    }
+    if (top < 0) {
+      open = false;
+    } else if (open) {
+      const run = runs[runs.length - 1]!;
+      run.x1 = x;
+      run.top = Math.min(run.top, top);
+      run.bottom = Math.max(run.bottom, bottom);
+    } else {
+      runs.push({ x0: x, x1: x, top, bottom });
+      open = true;
+    }
+  }
+  return runs;
+}
