@@ -19,16 +19,19 @@ export interface DigitPixels {
 }
 
 /** Null when the digit owns no pixel (a cut that left a part empty). */
-export function digitPixels(ink: LineInk, labels: Int32Array, digit: DigitInk): DigitPixels | null {
+export function digitPixels(ink: LineInk, labels: Int32Array, thresholds: Uint8Array, digit: DigitInk): DigitPixels | null {
   const { width: w, height: h, data } = ink.levels;
   const owns = (x: number, y: number) => {
     const label = labels[y * w + x]!;
     return digit.pieces.some((p) => p.label === label && x >= p.x0 && x <= p.x1);
   };
   const box = { x0: w, y0: h, x1: -1, y1: -1 };
+  // a faint digit is cut at its own region's threshold (ink-regions.ts)
+  let threshold = ink.threshold;
   for (let y = digit.box.y0; y <= digit.box.y1; y++) {
     for (let x = digit.box.x0; x <= digit.box.x1; x++) {
       if (!owns(x, y)) continue;
+      threshold = Math.min(threshold, thresholds[y * w + x]!);
       box.x0 = Math.min(box.x0, x);
       box.x1 = Math.max(box.x1, x);
       box.y0 = Math.min(box.y0, y);
@@ -44,13 +47,13 @@ export function digitPixels(ink: LineInk, labels: Int32Array, digit: DigitInk): 
   for (let y = 0; y < ch; y++) {
     for (let x = 0; x < cw; x++) {
       const level = data[(y + cy0) * w + x + cx0]!;
-      crop[y * cw + x] = level <= ink.threshold || owns(x + cx0, y + cy0) ? level : 0;
+      crop[y * cw + x] = level <= threshold || owns(x + cx0, y + cy0) ? level : 0;
     }
   }
   const found: InkCrop = {
     levels: { width: cw, height: ch, data: crop },
     box: { x0: box.x0 - cx0, y0: box.y0 - cy0, x1: box.x1 - cx0, y1: box.y1 - cy0 },
-    threshold: ink.threshold,
+    threshold,
   };
   return { box, pixels: mnistPixels(found) };
 }

@@ -35,10 +35,10 @@ interface Extent {
   readonly y1: number;
 }
 
-/** Erases printed lines from `mask` (1 = ink) in place; returns the slope along the line (tan of its angle). */
-export function removePrintedLines(mask: Plane): number {
+/** Erases printed lines from `mask` (1 = ink) in place; true when it found any. */
+export function removePrintedLines(mask: Plane): boolean {
   const extent = inkExtent(mask);
-  if (extent === null) return 0;
+  if (extent === null) return false;
   const slope = estimateSlope(mask);
   const long = extent.x1 - extent.x0 + 1;
   // the ink's height, less what the slant adds to it: the height of the line of digits or of a form's boxes
@@ -54,7 +54,7 @@ export function removePrintedLines(mask: Plane): number {
   });
   const withoutRows = eraseBands(mask, mask, slope, rows);
   // edges across the slant only come with lines along it: on plain paper a lone "1" would fill its column
-  if (rows.length === 0) return slope;
+  if (rows.length === 0) return false;
   // perpendicular to the lines along: the page is turned as a whole
   const flipped = transpose(mask);
   const columns = lineBands(transpose(withoutRows), -slope, {
@@ -69,7 +69,7 @@ export function removePrintedLines(mask: Plane): number {
   const withoutColumns = transpose(eraseBands(flipped, flipped, -slope, columns));
   const rowsErased = eraseBands(mask, withoutColumns, slope, rows);
   mask.data.set(transpose(eraseBands(transpose(rowsErased), transpose(withoutRows), -slope, columns)).data);
-  return slope;
+  return true;
 }
 
 function inkExtent(mask: Plane): Extent | null {

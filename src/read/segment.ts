@@ -6,16 +6,18 @@
  * digit normalised as /predict normalises a one-digit picture (digit-pixels.ts).
  */
 import type { Mlp } from '../model/mlp.js';
-import { MIN_INK_EXTENT, type GreyImage, type InkCrop } from '../preprocess/ink.js';
-import type { Box } from '../preprocess/plane.js';
+import { MIN_INK_EXTENT, type GreyImage } from '../preprocess/ink.js';
+import type { Box, Plane } from '../preprocess/plane.js';
 import { pixelsToTensor } from '../preprocess/tensor.js';
 import { classifierCuts } from './classifier-cuts.js';
 import { labelComponents } from './components.js';
 import { digitPixels } from './digit-pixels.js';
-import { groupDigits } from './group.js';
+import { groupDigits, PIECE_HEIGHT } from './group.js';
 import { joinBroken } from './join.js';
+import { countLines } from './lines.js';
+import { inkRegions, uniform } from './ink-regions.js';
 import { inkMask, lineInk, type LineInk } from './line-ink.js';
-import { height, type DigitInk } from './pieces.js';
+import { height, median, type DigitInk } from './pieces.js';
 import { removePrintedLines } from './printed-lines.js';
 import { splitTouching, thinnestCuts } from './split.js';
 
@@ -44,34 +46,39 @@ export interface SegmentedDigit {
 export function segmentLine(image: GreyImage, mlp?: Mlp): Segmentation {
   const ink = lineInk(image);
   if (ink === null) return { digits: [], lines: 0 };
-  const { labels, digits } = digitShapes(ink);
+  const { labels, thresholds, digits, lines } = digitShapes(ink);
   const read = (digit: DigitInk): SegmentedDigit | null => {
-    const found = digitPixels(ink, labels, digit);
+    const found = digitPixels(ink, labels, thresholds, digit);
     return found && { box: found.box, tensor: pixelsToTensor(found.pixels) };
   };
   const tensorOf = (digit: DigitInk) => read(digit)?.tensor ?? null;
   const whole = mlp ? joinBroken(digits, mlp, tensorOf) : digits;
   const chooseCuts = mlp ? classifierCuts(mlp) : thinnestCuts;
   const found = splitTouching(whole, labels, image.width, chooseCuts, tensorOf).flatMap((digit) => read(digit) ?? []);
-  return { digits: found, lines: found.length > 0 ? 1 : 0 };
-}
-
-/**
- * How many digits the ink /predict found holds, by their shapes alone (no model, no
- * normalisation): /predict's `digitsFound`, cheap enough for every request.
- */
-export function countDigits(found: InkCrop): number {
-  if (found.box === null) return 0;
-  const { labels, digits } = digitShapes(found);
-  return splitTouching(digits, labels, found.levels.width, thinnestCuts, () => null).length;
+  return { digits: found, lines: found.length > 0 ? lines : 0 };
 }
 
 /** The line's digits as ink: printed lines erased, components labelled, grouped, specks and short marks dropped. */
-function digitShapes(ink: LineInk): { labels: Int32Array; digits: DigitInk[] } {
+function digitShapes(ink: LineInk): { labels: Int32Array; thresholds: Uint8Array; digits: DigitInk[]; lines: number } {
   const { width, height: h } = ink.levels;
-  const mask = inkMask(ink);
-  removePrintedLines(mask);
+  const { mask, thresholds } = inkOffLines(ink);
   const { labels, components } = labelComponents(mask);
   const minHeight = Math.max(MIN_DIGIT_HEIGHT * h, MIN_INK_EXTENT * Math.max(width, h));
-  return { labels, digits: groupDigits(components).filter((d) => height(d.box) >= minHeight) };
+  const digits = groupDigits(components).filter((d) => height(d.box) >= minHeight);
+  // rows are counted on the components: grouping puts a digit above another into one
+  const typical = median(digits.map((d) => height(d.box)));
+  const tall = components.filter((c) => height(c) >= Math.max(minHeight, PIECE_HEIGHT * typical));
+  return { labels, thresholds, digits, lines: countLines(tall) };
+}
+
+/**
+ * The ink mask with printed lines erased. Faint regions (ink-regions.ts) only come in on a page
+ * without printed lines, even faint ones: pieces of a faint ruling or grid would come in with them.
+ */
+function inkOffLines(ink: LineInk): { mask: Plane; thresholds: Uint8Array } {
+  const mask = inkMask(ink);
+  const flat = { mask, thresholds: uniform(ink) };
+  if (removePrintedLines(mask)) return flat;
+  const regions = inkRegions(ink);
+  return regions === null || removePrintedLines(regions.floor) ? flat : regions;
 }

@@ -33,7 +33,7 @@ const FLOORS: Readonly<Record<string, number>> = {
   spaced: 0.9,
   tight: 0.8,
   touching: 0.2,
-  broken: 0.3,
+  broken: 0.4,
   boxes: 0.6,
   ruled: 0.9,
   'blank-paper': 1,
@@ -129,6 +129,49 @@ describe('one digit', () => {
     expect(onRules[0]!.box).toEqual(plain[0]!.box);
     expect(predictBatch(model.mlp, onRules[0]!.tensor, 1)[0]!.prediction).toBe(predictBatch(model.mlp, plain[0]!.tensor, 1)[0]!.prediction);
     expect(await read(rule)).toEqual([]);
+  });
+
+  it("finds a digit written at half the pen's strength beside full-strength ones", async () => {
+    const [w, h] = [400, 140];
+    const bar = (x: number) => strokes(w, h, [[x, 30, x, 110]], 5);
+    const ink = [bar(80), bar(200), bar(320)].reduce((all, one, i) =>
+      all.map((v, p) => Math.max(v, Math.round((i === 1 ? 0.45 : 1) * one[p]!))),
+    );
+    const picture = await greyImage(onPaper(ink, 235, 30), w, h)
+      .png()
+      .toBuffer();
+    const { digits, lines } = segmentLine(await decodeLine(picture, LIMITS), model.mlp);
+    expect(digits.map((d) => (d.box.x0 + d.box.x1) >> 1)).toEqual([80, 200, 320]);
+    expect(lines).toBe(1);
+  });
+
+  it('counts one line when the baseline climbs, two when rows of digits sit one above the other', async () => {
+    const [w, h] = [600, 300];
+    // six bars each 40 px lower than the one before: the first and last share no row
+    const climbing = strokes(
+      w,
+      h,
+      Array.from({ length: 6 }, (_, i) => [60 + 90 * i, 20 + 40 * i, 60 + 90 * i, 90 + 40 * i] as const),
+      5,
+    );
+    const rows = strokes(
+      w,
+      h,
+      [100, 250, 400].flatMap((x) => [[x, 20, x, 110] as const, [x + 60, 170, x + 60, 260] as const]),
+      5,
+    );
+    const lines = async (ink: Uint8Array) =>
+      segmentLine(
+        await decodeLine(
+          await greyImage(onPaper(ink, 235, 30), w, h)
+            .png()
+            .toBuffer(),
+          LIMITS,
+        ),
+        model.mlp,
+      ).lines;
+    expect(await lines(climbing)).toBe(1);
+    expect(await lines(rows)).toBe(2);
   });
 
   it('finds nothing on blank paper', async () => {
