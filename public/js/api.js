@@ -88,10 +88,26 @@ export function predict(image, filename, options) {
   return callApi('/predict?debug=1', { method: 'POST', body: form, ...options });
 }
 
+/**
+ * POST /read with the picture as the multipart field `image`: a whole number, read digit by
+ * digit (`text`, `confidence`, `digits` with their boxes, `image` the boxes' frame).
+ * @param {Blob} image
+ * @param {string} filename
+ * @param {{apiKey?: string, signal?: AbortSignal}} options
+ */
+export function readNumber(image, filename, options) {
+  const form = new FormData();
+  form.append('image', image, filename);
+  return callApi('/read', { method: 'POST', body: form, ...options });
+}
+
 /** @param {{apiKey?: string, signal?: AbortSignal}} options */
 export function fetchEval(options) {
   return callApi('/eval', options);
 }
+
+/** The server's detail as a sentence that another can follow: with its full stop. */
+const sentence = (text) => (text && !/[.!?]$/.test(text) ? `${text}.` : text);
 
 /**
  * A problem as words for people: a title and a sentence or two.
@@ -114,6 +130,16 @@ export function describeProblem(problem, context = {}) {
       };
     case 'network_error':
       return { title: problem.title, detail: `Check that the service is running. (${detail})` };
+    case 'several_lines':
+      return {
+        title: problem.title,
+        detail: [sentence(detail), 'Write the number on one line, or upload a picture of one line of digits.'].filter(Boolean).join(' '),
+      };
+    case 'too_many_digits':
+      return {
+        title: problem.title,
+        detail: [sentence(detail), 'Write fewer digits, or read the number in parts.'].filter(Boolean).join(' '),
+      };
     default:
       return { title: problem.title, detail };
   }

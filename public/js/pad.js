@@ -18,12 +18,18 @@ const PAPER = '#000000';
 const INK_LEVEL = 40;
 
 export class DrawingPad extends EventTarget {
-  /** @param {HTMLCanvasElement} canvas */
-  constructor(canvas) {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {{width?: number, height?: number}} [size] the canvas's own pixels (the square digit
+   *   pad by default; the number pad is wide)
+   */
+  constructor(canvas, { width = PAD_SIZE, height = PAD_SIZE } = {}) {
     super();
     this.canvas = canvas;
-    canvas.width = PAD_SIZE;
-    canvas.height = PAD_SIZE;
+    this.width = width;
+    this.height = height;
+    canvas.width = width;
+    canvas.height = height;
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('this browser has no 2D canvas');
     this.ctx = ctx;
@@ -53,7 +59,7 @@ export class DrawingPad extends EventTarget {
   /** True when the canvas holds no ink at all (checked on the pixels, not on the layer list). */
   isBlank() {
     if (this.layers.some((l) => l.kind === 'image')) return false;
-    const { data } = this.ctx.getImageData(0, 0, PAD_SIZE, PAD_SIZE);
+    const { data } = this.ctx.getImageData(0, 0, this.width, this.height);
     for (let i = 0; i < data.length; i += 4) if (data[i] > INK_LEVEL) return false;
     return true;
   }
@@ -99,7 +105,7 @@ export class DrawingPad extends EventTarget {
     const { ctx } = this;
     ctx.globalCompositeOperation = 'source-over';
     ctx.fillStyle = PAPER;
-    ctx.fillRect(0, 0, PAD_SIZE, PAD_SIZE);
+    ctx.fillRect(0, 0, this.width, this.height);
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
     ctx.lineWidth = LINE_WIDTH;
@@ -117,27 +123,40 @@ export class DrawingPad extends EventTarget {
       ctx.fillStyle = '#c8ccd4';
       ctx.font = '16px system-ui, sans-serif';
       ctx.textAlign = 'center';
-      ctx.fillText(layer.file.name.slice(0, 30), PAD_SIZE / 2, PAD_SIZE / 2);
+      ctx.fillText(layer.file.name.slice(0, 30), this.width / 2, this.height / 2);
       ctx.fillStyle = INK;
       return;
     }
     // contain: the whole picture, centred, aspect kept
-    const { width, height } = layer.bitmap;
-    const scale = Math.min(PAD_SIZE / width, PAD_SIZE / height);
-    const w = width * scale;
-    const h = height * scale;
+    const { x, y, scale } = this.fit(layer.bitmap.width, layer.bitmap.height);
     // a small picture (an MNIST file) enlarged shows its pixels; a photo is smoothed
     ctx.imageSmoothingEnabled = scale < 2;
     ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(layer.bitmap, (PAD_SIZE - w) / 2, (PAD_SIZE - h) / 2, w, h);
+    ctx.drawImage(layer.bitmap, x, y, layer.bitmap.width * scale, layer.bitmap.height * scale);
+  }
+
+  /**
+   * Where a picture of this size is shown on the canvas ("contain": whole, centred, aspect
+   * kept), in canvas pixels: a point (px, py) of the picture is at (x + px * scale, y + py * scale).
+   * @param {number} width
+   * @param {number} height
+   */
+  fit(width, height) {
+    const scale = Math.min(this.width / width, this.height / height);
+    return { x: (this.width - width * scale) / 2, y: (this.height - height * scale) / 2, scale };
+  }
+
+  /** True while an uploaded picture is on the pad that this browser could not show. */
+  get showsUnreadablePicture() {
+    return this.layers.some((l) => l.kind === 'image' && !l.bitmap);
   }
 
   /** @param {PointerEvent} e */
   #point(e) {
     const rect = this.canvas.getBoundingClientRect();
     return {
-      x: ((e.clientX - rect.left) * PAD_SIZE) / rect.width,
-      y: ((e.clientY - rect.top) * PAD_SIZE) / rect.height,
+      x: ((e.clientX - rect.left) * this.width) / rect.width,
+      y: ((e.clientY - rect.top) * this.height) / rect.height,
     };
   }
 

@@ -1,7 +1,8 @@
 /* global document */
 /**
  * The result panel: the predicted digit, the ten probabilities as bars, and the 28x28 image
- * the model received. Its states (`data-state` on #result): `empty` (nothing to read),
+ * the model received; in number mode the whole string and each digit's ten probabilities,
+ * compactly. Its states (`data-state` on #result): `empty` (nothing to read),
  * `result`, `error`; `aria-busy` while a request is on its way. Only the #status line is a
  * live region, so a screen reader hears one sentence per answer.
  */
@@ -13,6 +14,7 @@ const $ = (id) => {
 };
 
 export const EMPTY_MESSAGE = 'Draw a digit';
+export const EMPTY_NUMBER_MESSAGE = 'Write a number';
 
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
 
@@ -28,28 +30,30 @@ export class ResultView {
     this.imageEmpty = $('model-input-empty');
     this.caption = $('model-input-caption');
     this.modelRef = $('model-ref');
-    this.rows = [];
-    for (let d = 0; d < 10; d++) {
-      const li = document.createElement('li');
-      li.dataset.digit = String(d);
-      const label = document.createElement('span');
-      label.className = 'bar__label';
-      label.textContent = String(d);
-      const track = document.createElement('span');
-      track.className = 'bar__track';
-      track.setAttribute('aria-hidden', 'true');
-      const fill = document.createElement('span');
-      fill.className = 'bar__fill';
-      track.append(fill);
-      const value = document.createElement('span');
-      value.className = 'bar__value';
-      const spoken = document.createElement('span');
-      spoken.className = 'visually-hidden';
-      li.append(label, track, value, spoken);
-      this.bars.append(li);
-      this.rows.push({ li, fill, value, spoken });
-    }
+    this.rows = makeBars(this.bars);
+    this.warning = $('multi-warning');
+    this.warningTitle = $('multi-warning-title');
+    this.warningLive = $('multi-warning-live');
+    this.warningText = $('multi-warning-text');
+    this.digitDetails = $('digit-details');
+    this.numberDetails = $('number-details');
+    this.cards = $('digit-cards');
+    /** `digit` (POST /predict, one digit) or `number` (POST /read, a whole number) */
+    this.mode = 'digit';
     this.empty();
+  }
+
+  /**
+   * Show the parts of the panel for one mode (the caller shows the mode's own answer next).
+   * @param {'digit' | 'number'} mode
+   */
+  setMode(mode) {
+    this.mode = mode;
+    this.root.dataset.mode = mode;
+    this.digitDetails.hidden = mode !== 'digit';
+    this.numberDetails.hidden = mode !== 'number' || this.cards.childElementCount === 0;
+    // the other mode's offer is not this one's
+    this.#warn(null);
   }
 
   /** @param {boolean} busy */
@@ -66,28 +70,54 @@ export class ResultView {
     this.setBusy(false);
     this.root.dataset.state = 'empty';
     this.digit.textContent = '?';
-    this.#say(why ? `No digit found. ${EMPTY_MESSAGE}.` : EMPTY_MESSAGE);
-    this.confidence.textContent = why ?? 'The prediction appears here as you draw.';
+    const message = this.mode === 'number' ? EMPTY_NUMBER_MESSAGE : EMPTY_MESSAGE;
+    this.#say(why ? `No digit found. ${message}.` : message);
+    this.confidence.textContent =
+      why ?? (this.mode === 'number' ? 'The number appears here as you write.' : 'The prediction appears here as you draw.');
     this.detail.hidden = true;
+    this.#warn(null);
     this.#bars(null);
     this.#modelInput(null);
+    this.#cards(null);
   }
 
   /**
    * @param {{prediction: number, confidence: number, probabilities: number[], model?: {name: string, sha256: string},
-   *          debug?: {mode?: string, png?: string}}} r
+   *          debug?: {mode?: string, png?: string}, digitsFound?: number, warning?: string}} r
    */
   show(r) {
     this.setBusy(false);
     this.root.dataset.state = 'result';
     this.root.dataset.prediction = String(r.prediction);
     this.digit.textContent = String(r.prediction);
+    const several = typeof r.digitsFound === 'number' && r.digitsFound > 1;
     this.#say(`Prediction: ${r.prediction}`);
     this.confidence.textContent = `${percent(r.confidence)} confident`;
     this.detail.hidden = true;
+    this.#warn(several ? { count: /** @type {number} */ (r.digitsFound), text: r.warning ?? '' } : null);
     this.#bars(r.probabilities, r.prediction);
     this.#modelInput(r.debug ?? null);
-    this.modelRef.textContent = r.model ? `Model ${r.model.name}, weights sha256 ${r.model.sha256.slice(0, 12)}…` : '';
+    this.#modelRef(r.model);
+  }
+
+  /**
+   * A whole number read by POST /read: the string large, its confidence, and each digit's ten
+   * probabilities, compactly, left to right.
+   * @param {{text: string, confidence: number, digits: Array<{prediction: number, confidence: number, probabilities: number[]}>,
+   *          model?: {name: string, sha256: string}}} r
+   */
+  showNumber(r) {
+    this.setBusy(false);
+    this.root.dataset.state = 'result';
+    this.root.dataset.prediction = r.text;
+    this.digit.textContent = r.text;
+    const n = r.digits.length;
+    this.#say(`Number: ${r.text}`);
+    this.confidence.textContent = `${percent(r.confidence)} confident in the whole number (${n} ${n === 1 ? 'digit' : 'digits'})`;
+    this.detail.hidden = true;
+    this.#warn(null);
+    this.#cards(r.digits);
+    this.#modelRef(r.model);
   }
 
   /** @param {{title: string, detail: string}} message */
@@ -100,8 +130,69 @@ export class ResultView {
     this.confidence.textContent = '';
     this.detail.textContent = message.detail;
     this.detail.hidden = !message.detail;
+    this.#warn(null);
     this.#bars(null);
     this.#modelInput(null);
+    this.#cards(null);
+  }
+
+  #modelRef(model) {
+    this.modelRef.textContent = model ? `Model ${model.name}, weights sha256 ${model.sha256.slice(0, 12)}…` : '';
+  }
+
+  /** @param {{count: number, text: string} | null} found how many digits /predict found, and its warning */
+  #warn(found) {
+    this.warning.hidden = found === null;
+    const title = found ? `${found.count} digits found: this answer reads the picture as one digit.` : '';
+    this.warningTitle.textContent = title;
+    // said after the status sentence, by a live region of its own that stays on the page (a
+    // region that appears with its text is not reliably announced)
+    if (this.warningLive.textContent !== title) this.warningLive.textContent = title;
+    this.warningText.textContent = found?.text ?? '';
+    this.warningText.hidden = !found?.text;
+  }
+
+  /** @param {Array<{prediction: number, confidence: number, probabilities: number[]}> | null} digits */
+  #cards(digits) {
+    // no heading over no cards: the section shows with an answer only
+    this.numberDetails.hidden = this.mode !== 'number' || !digits;
+    if (!digits) {
+      this.cards.replaceChildren();
+      return;
+    }
+    const n = digits.length;
+    this.cards.replaceChildren(
+      ...digits.map((d, i) => {
+        const li = document.createElement('li');
+        li.className = 'digit-card';
+        li.dataset.index = String(i);
+        li.dataset.prediction = String(d.prediction);
+        if (d.confidence < UNSURE) li.classList.add('is-unsure');
+        const head = document.createElement('p');
+        head.className = 'digit-card__head';
+        head.id = `digit-card-${i}`;
+        const place = document.createElement('span');
+        place.className = 'digit-card__place';
+        place.textContent = `${i + 1}/${n}`;
+        place.setAttribute('aria-hidden', 'true');
+        const spoken = document.createElement('span');
+        spoken.className = 'visually-hidden';
+        spoken.textContent = `Digit ${i + 1} of ${n}: `;
+        const digit = document.createElement('span');
+        digit.className = 'digit-card__digit';
+        digit.textContent = String(d.prediction);
+        const conf = document.createElement('span');
+        conf.className = 'digit-card__confidence';
+        conf.textContent = percent(d.confidence);
+        head.append(place, spoken, digit, hidden(', '), conf, hidden(' confident'));
+        const bars = document.createElement('ol');
+        bars.className = 'bars bars--compact';
+        bars.setAttribute('aria-labelledby', head.id);
+        fillBars(makeBars(bars), d.probabilities, d.prediction);
+        li.append(head, bars);
+        return li;
+      }),
+    );
   }
 
   #say(text) {
@@ -111,13 +202,7 @@ export class ResultView {
   }
 
   #bars(probabilities, top) {
-    this.rows.forEach(({ li, fill, value, spoken }, d) => {
-      const p = probabilities ? Number(probabilities[d]) || 0 : 0;
-      fill.style.setProperty('--p', String(Math.min(1, Math.max(0, p))));
-      value.textContent = probabilities ? percent(p) : '–';
-      spoken.textContent = probabilities ? '' : 'no value';
-      li.classList.toggle('is-top', probabilities !== null && d === top);
-    });
+    fillBars(this.rows, probabilities, top);
   }
 
   #modelInput(debug) {
@@ -135,4 +220,58 @@ export class ResultView {
     this.imageEmpty.textContent = debug === null && this.root.dataset.state === 'result' ? 'not sent by this server' : 'no image yet';
     this.caption.textContent = 'What the model received: the 28×28 input, enlarged.';
   }
+}
+
+/** a digit read with less confidence than this is marked (its box dashed, its card flagged) */
+export const UNSURE = 0.5;
+
+/**
+ * Ten rows, one per digit: the label, a bar (its width the probability) and the value as text.
+ * @param {HTMLElement} list an `ol`
+ */
+export function makeBars(list) {
+  const rows = [];
+  for (let d = 0; d < 10; d++) {
+    const li = document.createElement('li');
+    li.dataset.digit = String(d);
+    const label = document.createElement('span');
+    label.className = 'bar__label';
+    label.textContent = String(d);
+    const track = document.createElement('span');
+    track.className = 'bar__track';
+    track.setAttribute('aria-hidden', 'true');
+    const fill = document.createElement('span');
+    fill.className = 'bar__fill';
+    track.append(fill);
+    const value = document.createElement('span');
+    value.className = 'bar__value';
+    const spoken = document.createElement('span');
+    spoken.className = 'visually-hidden';
+    li.append(label, track, value, spoken);
+    list.append(li);
+    rows.push({ li, fill, value, spoken });
+  }
+  return rows;
+}
+
+/**
+ * @param {ReturnType<typeof makeBars>} rows
+ * @param {number[] | null} probabilities null: no values (dashes)
+ * @param {number} [top] the predicted digit, highlighted
+ */
+export function fillBars(rows, probabilities, top) {
+  rows.forEach(({ li, fill, value, spoken }, d) => {
+    const p = probabilities ? Number(probabilities[d]) || 0 : 0;
+    fill.style.setProperty('--p', String(Math.min(1, Math.max(0, p))));
+    value.textContent = probabilities ? percent(p) : '–';
+    spoken.textContent = probabilities ? '' : 'no value';
+    li.classList.toggle('is-top', probabilities !== null && d === top);
+  });
+}
+
+function hidden(text) {
+  const el = document.createElement('span');
+  el.className = 'visually-hidden';
+  el.textContent = text;
+  return el;
 }

@@ -6,7 +6,8 @@
  * digit's pieces sharing columns are one. A short run close beside a digit, the two together
  * no wider than a digit, is a piece of it (a 5's bar drawn off to the side); a run much
  * shorter than the tallest is a mark (a dash, a dot), not a digit; a run much wider than it is
- * tall is digits that touch, about one per DIGIT_ASPECT of its height. /read segments properly
+ * tall is digits that touch, about one per DIGIT_ASPECT of its height, unless it is a solid
+ * bar (a dash: its columns are ink from top to bottom). /read segments properly
  * (segment.ts) and may count otherwise.
  */
 import type { InkCrop } from '../preprocess/ink.js';
@@ -15,6 +16,8 @@ import type { InkCrop } from '../preprocess/ink.js';
 export const MARK_HEIGHT = 0.4;
 /** width of a digit, in its heights, when touching digits share one run: wide enough that a round 0 or a sprawling 5 is one */
 export const DIGIT_ASPECT = 1;
+/** a run whose columns hold ink over more than this share of its height, on average, is a bar, not digits */
+export const BAR_FILL = 0.5;
 /** a run less tall than this share of its neighbour may be a piece of it */
 export const PIECE_HEIGHT = 0.7;
 /** and joins it across a gap of at most this share of the tallest run */
@@ -25,6 +28,8 @@ interface Run {
   x1: number;
   top: number;
   bottom: number;
+  /** ink pixels */
+  ink: number;
 }
 
 const height = (r: Run) => r.bottom - r.top + 1;
@@ -37,18 +42,32 @@ export function countDigits(found: InkCrop): number {
   for (const run of runs) {
     const last = joined[joined.length - 1];
     if (last && isPieceOf(last, run, tallest)) {
-      joined[joined.length - 1] = { x0: last.x0, x1: run.x1, top: Math.min(last.top, run.top), bottom: Math.max(last.bottom, run.bottom) };
+      joined[joined.length - 1] = {
+        x0: last.x0,
+        x1: run.x1,
+        top: Math.min(last.top, run.top),
+        bottom: Math.max(last.bottom, run.bottom),
+        ink: last.ink + run.ink,
+      };
     } else {
       joined.push(run);
     }
   }
-  return joined
-    .filter((r) => height(r) >= MARK_HEIGHT * tallest)
-    .reduce((sum, r) => sum + Math.max(1, Math.round((r.x1 - r.x0 + 1) / (DIGIT_ASPECT * height(r)))), 0);
+  return joined.filter((r) => height(r) >= MARK_HEIGHT * tallest).reduce((sum, r) => sum + digitsIn(r), 0);
+}
+
+/**
+ * Digits side by side in one run: about one per DIGIT_ASPECT of its height, when its columns
+ * cross strokes; a run whose columns are mostly ink from top to bottom is one bar (a dash), however long.
+ */
+function digitsIn(run: Run): number {
+  const columns = run.x1 - run.x0 + 1;
+  if (run.ink / columns > BAR_FILL * height(run)) return 1;
+  return Math.max(1, Math.round(columns / (DIGIT_ASPECT * height(run))));
 }
 
 function isPieceOf(a: Run, b: Run, tallest: number): boolean {
-  const together = { x0: a.x0, x1: b.x1, top: Math.min(a.top, b.top), bottom: Math.max(a.bottom, b.bottom) };
+  const together = { x0: a.x0, x1: b.x1, top: Math.min(a.top, b.top), bottom: Math.max(a.bottom, b.bottom), ink: a.ink + b.ink };
   return (
     Math.min(height(a), height(b)) < PIECE_HEIGHT * Math.max(height(a), height(b)) &&
     b.x0 - a.x1 - 1 <= PIECE_GAP * tallest &&
@@ -64,10 +83,12 @@ function inkRuns({ levels, box, threshold }: InkCrop): Run[] {
   for (let x = box!.x0; x <= box!.x1; x++) {
     let top = -1;
     let bottom = -1;
+    let ink = 0;
     for (let y = box!.y0; y <= box!.y1; y++) {
       if (data[y * width + x]! <= threshold) continue;
       if (top < 0) top = y;
       bottom = y;
+      ink++;
     }
     if (top < 0) {
       open = false;
@@ -76,8 +97,9 @@ function inkRuns({ levels, box, threshold }: InkCrop): Run[] {
       run.x1 = x;
       run.top = Math.min(run.top, top);
       run.bottom = Math.max(run.bottom, bottom);
+      run.ink += ink;
     } else {
-      runs.push({ x0: x, x1: x, top, bottom });
+      runs.push({ x0: x, x1: x, top, bottom, ink });
       open = true;
     }
   }
