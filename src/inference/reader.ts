@@ -13,7 +13,7 @@ import type { LoadedModel } from '../model/weights/types.js';
 import { budgetedPixels, type DecodeLimits } from '../preprocess/decode.js';
 import type { ImageSize } from '../preprocess/dimensions.js';
 import type { GreyImage } from '../preprocess/ink.js';
-import { sizeImages } from '../preprocess/index.js';
+import { preprocessSmallImage, preprocessWithSharp, sizeImages } from '../preprocess/index.js';
 import type { Box } from '../preprocess/plane.js';
 import { stackRows } from '../preprocess/tensor.js';
 import { decodeLine, LINE_SIDE } from '../read/decode-line.js';
@@ -43,6 +43,8 @@ export type ReadResult = Reading | HttpProblem;
 
 /** A picture segmented, before the forward pass. */
 interface Segmented {
+  readonly bytes: Buffer;
+  readonly size: ImageSize;
   readonly digits: readonly SegmentedDigit[];
   /** the decoded picture's size and the uploaded one's, upright */
   readonly decoded: z.infer<typeof PictureSize>;
@@ -114,12 +116,12 @@ export class Reader {
         await takeTurn();
         sliceStart = performance.now();
       }
-      segmented.push('grey' in outcome ? this.segment(outcome.grey, size) : (outcome.error as HttpProblem));
+      segmented.push('grey' in outcome ? this.segment(picture.bytes, outcome.grey, size) : (outcome.error as HttpProblem));
     }
-    return this.readDigits(segmented);
+    return this.readDigits(await this.asPredictReadsThem(segmented));
   }
 
-  private segment(image: GreyImage, size: ImageSize): Segmented | HttpProblem {
+  private segment(bytes: Buffer, image: GreyImage, size: ImageSize): Segmented | HttpProblem {
     const { digits, lines } = segmentLine(image, this.model.mlp);
     if (digits.length === 0) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
     if (lines > 1) {
@@ -133,7 +135,40 @@ export class Reader {
         maxReadDigits: this.maxDigits,
       });
     }
-    return { digits, decoded: { width: image.width, height: image.height }, upright: upright(image, size) };
+    return { bytes, size, digits, decoded: { width: image.width, height: image.height }, upright: upright(image, size) };
+  }
+
+  /**
+   * A picture in which one digit was found is read from the input /predict makes of it (its
+   * own decode, its `auto` choice of pipeline), so both routes answer the same digit for it, and
+   * /predict's verdict of no digit is /read's too. The line's resolution would give another
+   * tensor, and a near tie another digit.
+   */
+  private async asPredictReadsThem(segmented: readonly (Segmented | HttpProblem)[]): Promise<(Segmented | HttpProblem)[]> {
+    const options = { mode: 'auto', limits: this.limits } as const;
+    const ones = segmented.map((s) => (s instanceof HttpProblem || s.digits.length !== 1 ? undefined : s));
+    const quick = ones.map((s) => s && preprocessSmallImage(s.bytes, options));
+    const slow = runOrShed(
+      this.decodeSlots,
+      ones.flatMap((s, i) =>
+        s && !quick[i] ? [{ weight: budgetedPixels(s.size), run: () => preprocessWithSharp(s.bytes, options) }] : [],
+      ),
+    );
+    let next = 0;
+    return Promise.all(
+      segmented.map(async (s, i) => {
+        const one = ones[i];
+        if (one === undefined) return s;
+        try {
+          const prepared = quick[i] ?? (await slow[next++]!);
+          if (prepared.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
+          return { ...one, digits: [{ box: one.digits[0]!.box, tensor: prepared.tensor }] };
+        } catch (err) {
+          if (err instanceof HttpProblem) return err;
+          throw err;
+        }
+      }),
+    );
   }
 
   /** One forward pass over every digit of every picture, each answer put back in its picture. */

@@ -12,6 +12,13 @@ import type { CutCandidates, CutChooser, PartReader } from './split.js';
 
 /** candidate columns tried per cut, thinnest first */
 export const CUT_TRIES = 16;
+/**
+ * a piece no wider than this many heights that the model reads whole at least this surely is one
+ * digit: a sprawling 5 or a looped 2 splits into parts it also reads surely, two digits squeezed
+ * into one reading rarely read so
+ */
+export const SURE_ASPECT = 1.5;
+export const SURE_WHOLE = 0.95;
 
 export function classifierCuts(mlp: Mlp, tries = CUT_TRIES): CutChooser {
   const confidence = (tensor: Float32Array | null) => (tensor ? predictBatch(mlp, tensor, 1)[0]!.confidence : 0);
@@ -40,6 +47,8 @@ export function classifierCuts(mlp: Mlp, tries = CUT_TRIES): CutChooser {
   return (digit, ways, read) => {
     // kept whole when the model reads it whole more surely than any split's parts, on average: a wide 0 or 2
     let best = { cuts: [] as number[], score: confidence(read(digit.box.x0, digit.box.x1)) };
+    const aspect = (digit.box.x1 - digit.box.x0 + 1) / (digit.box.y1 - digit.box.y0 + 1);
+    if (aspect < SURE_ASPECT && best.score >= SURE_WHOLE) return [];
     for (const candidates of ways) {
       const split = bestOf(digit, candidates, read);
       if (split.score > best.score) best = split;

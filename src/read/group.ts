@@ -4,8 +4,12 @@
  * pieces of one digit share its columns (a 5's loose bar above its body, a loop cut across),
  * while neighbours sit side by side. A small piece that shares no columns joins the nearest
  * digit when close enough, and is dropped otherwise (a speck between digits). Slivers of
- * printed lines are dropped with the specks.
+ * printed lines are dropped with the specks. A mark as small as a speck is kept when it nearly
+ * touches other ink: a stroke cut by a thin gap leaves fragments that small, a speck of dirt
+ * lies clear of the writing. Loose pieces close to each other are one digit when together
+ * they stand as tall as one (a faint digit that fell apart into fragments).
  */
+import type { Box } from '../preprocess/plane.js';
 import type { Component } from './components.js';
 import { height, median, union, width, type DigitInk } from './pieces.js';
 
@@ -14,6 +18,10 @@ export const SCALE_SHARE = 0.2;
 /** a component with less area than this share of the typical one, and short, is a speck */
 export const SPECK_AREA = 0.1;
 export const SPECK_HEIGHT = 0.4;
+/** a mark no larger than this share of the typical height either way is a speck whatever its area */
+export const SPECK_SIZE = 0.15;
+/** a speck-sized mark this close to other ink (box gap, in typical heights) is a fragment of a stroke */
+export const FRAGMENT_REACH = 0.07;
 /**
  * a component thinner than this share of its length is what is left of a printed line (a faint
  * edge the line finder missed, a stretch of rule): a digit's stroke is thicker than that
@@ -34,15 +42,24 @@ export function groupDigits(components: readonly Component[]): DigitInk[] {
   const typicalArea = median(big.map((c) => c.area));
   const typicalHeight = median(big.map(height));
   const areas = new Map(components.map((c) => [c.label, c.area]));
-  const kept = components.filter(
-    (c) =>
-      (c.area >= SPECK_AREA * typicalArea || height(c) >= SPECK_HEIGHT * typicalHeight) &&
-      Math.min(width(c), height(c)) >= SLIVER * Math.max(width(c), height(c)),
+  const shaped = components.filter((c) => Math.min(width(c), height(c)) >= SLIVER * Math.max(width(c), height(c)));
+  const small = (c: Component) =>
+    (c.area < SPECK_AREA * typicalArea && height(c) < SPECK_HEIGHT * typicalHeight) ||
+    Math.max(width(c), height(c)) <= SPECK_SIZE * typicalHeight;
+  const kept = keepFragments(
+    shaped.filter((c) => !small(c)),
+    shaped.filter(small),
+    FRAGMENT_REACH * typicalHeight,
   );
   const groups = mergeOverlapping(kept.map((c) => ({ box: c, pieces: [{ label: c.label, x0: c.x0, x1: c.x1 }] })));
   const digitHeight = median(groups.map((g) => height(g.box)));
   const digits = groups.filter((g) => height(g.box) >= PIECE_HEIGHT * digitHeight);
-  for (const loose of groups.filter((g) => height(g.box) < PIECE_HEIGHT * digitHeight)) {
+  const clusters = clusterLoose(
+    groups.filter((g) => height(g.box) < PIECE_HEIGHT * digitHeight),
+    FRAGMENT_REACH * typicalHeight,
+  );
+  digits.push(...clusters.filter((g) => height(g.box) >= PIECE_HEIGHT * digitHeight));
+  for (const loose of clusters.filter((g) => height(g.box) < PIECE_HEIGHT * digitHeight)) {
     let nearest = -1;
     let best = PIECE_REACH * digitHeight;
     digits.forEach((d, i) => {
@@ -58,6 +75,40 @@ export function groupDigits(components: readonly Component[]): DigitInk[] {
     digits[nearest] = { box: union(d.box, loose.box), pieces: [...d.pieces, ...loose.pieces] };
   }
   return digits.sort((a, b) => a.box.x0 + a.box.x1 - (b.box.x0 + b.box.x1));
+}
+
+/** The gap between two boxes, the larger of the horizontal and vertical ones (0 when they overlap). */
+function gap(a: Box, b: Box): number {
+  return Math.max(a.x0 - b.x1, b.x0 - a.x1, a.y0 - b.y1, b.y0 - a.y1, 0);
+}
+
+/** `marks` that lie within `reach` of the kept ink, directly or through other such marks, join it. */
+function keepFragments(kept: Component[], marks: readonly Component[], reach: number): Component[] {
+  let left = [...marks];
+  for (let grown = true; grown && left.length > 0;) {
+    const near = left.filter((m) => kept.some((c) => gap(c, m) <= reach));
+    grown = near.length > 0;
+    kept.push(...near);
+    left = left.filter((m) => !near.includes(m));
+  }
+  return kept;
+}
+
+/** Loose pieces within `reach` of each other, directly or through others, merged. */
+function clusterLoose(loose: readonly DigitInk[], reach: number): DigitInk[] {
+  const out = [...loose];
+  for (let merged = true; merged;) {
+    merged = false;
+    for (let i = 0; i < out.length && !merged; i++) {
+      for (let j = i + 1; j < out.length && !merged; j++) {
+        if (gap(out[i]!.box, out[j]!.box) > reach) continue;
+        out[i] = { box: union(out[i]!.box, out[j]!.box), pieces: [...out[i]!.pieces, ...out[j]!.pieces] };
+        out.splice(j, 1);
+        merged = true;
+      }
+    }
+  }
+  return out;
 }
 
 function area(digit: DigitInk, areas: ReadonlyMap<number, number>): number {

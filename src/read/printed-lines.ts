@@ -3,8 +3,12 @@
  * runs straight along the writing's slant across much of the picture, so along that slant one
  * thin band of rows (or, across it, of columns) holds far more ink than any row through digits,
  * whose strokes only cross it. The slant is the angle whose sheared rows concentrate the ink
- * most. A line's pixels are erased, except where ink lies on both sides of the band: a digit's
- * stroke crossing the line keeps its bridge.
+ * most. Lines are looked for in a mask at a lower level than the ink's (low-ink.ts), where a
+ * line thinner than a pixel is whole, not dashed; a band is cut around each peak of the rows'
+ * ink, so the rows of digits sitting on a line do not join its band. A line's pixels are
+ * erased, one row past its band where its slant drifts from the slope found, except where ink
+ * lies on both sides of the band: a digit's stroke crossing the line keeps its bridge. A line
+ * too faint to reach the ink's threshold is left alone.
  */
 import type { Plane } from '../preprocess/plane.js';
 
@@ -25,45 +29,70 @@ export const LINE_RUN = 0.5;
 export const EDGE_RUN = 0.5;
 /** gaps bridged along a line, as a share of the height of the ink's row: a faint printed line is dotted once thresholded */
 export const RUN_GAP = 0.08;
+/** a line is erased from the mask when this share of its pixels in the lower mask are in it */
+export const ERASE_SHARE = 0.5;
+/** rows erased past a band's edges, where a line drifts out of it (its slant not quite the slope found) */
+export const DRIFT = 1;
 /** how far past a band's edge, in pixels, a crossing stroke is looked for */
 const CROSS_REACH = [2, 3, 4] as const;
 
-interface Extent {
+export interface Extent {
   readonly x0: number;
   readonly x1: number;
   readonly y0: number;
   readonly y1: number;
 }
 
-/** Erases printed lines from `mask` (1 = ink) in place; true when it found any. */
-export function removePrintedLines(mask: Plane): boolean {
-  const extent = inkExtent(mask);
+/**
+ * Erases printed lines from `mask` (1 = ink) in place; true when it found any. They are looked
+ * for in `detect` (a mask at a lower level, where a thin line is whole), measured against
+ * `extent` (the ink's, without noise); whether a stroke crosses a line is judged on `mask`.
+ */
+export function removePrintedLines(mask: Plane, detect: Plane = mask, extent: Extent | null = inkExtent(detect)): boolean {
   if (extent === null) return false;
-  const slope = estimateSlope(mask);
+  const slope = estimateSlope(detect);
   const long = extent.x1 - extent.x0 + 1;
   // the ink's height, less what the slant adds to it: the height of the line of digits or of a form's boxes
   const tall = extent.y1 - extent.y0 + 1 - Math.abs(slope) * (long - 1);
   const gap = Math.max(2, Math.round(RUN_GAP * tall));
   const maxBand = Math.max(MIN_BAND, Math.round(MAX_BAND_SHARE * Math.min(long, tall)));
-  const rows = lineBands(mask, slope, {
+  const rows = lineBands(detect, slope, {
     fill: LINE_FILL * long,
     ink: Math.max(LINE_FILL * long, MIN_LINE * tall),
     run: LINE_RUN * tall,
     gap,
     maxBand,
   });
-  const withoutRows = eraseBands(mask, mask, slope, rows);
   // edges across the slant only come with lines along it: on plain paper a lone "1" would fill its column
   if (rows.length === 0) return false;
-  // perpendicular to the lines along: the page is turned as a whole
-  const flipped = transpose(mask);
-  const columns = lineBands(transpose(withoutRows), -slope, {
+  const columns = lineBands(transpose(eraseBands(detect, detect, slope, rows)), -slope, {
     fill: EDGE_FILL * tall,
     ink: EDGE_FILL * tall,
     run: EDGE_RUN * tall,
     gap,
     maxBand,
   });
+  return eraseLines(mask, slope, inMask(rows, mask, detect, slope), inMask(columns, transpose(mask), transpose(detect), -slope));
+}
+
+/**
+ * The bands whose line shows in `mask` as well as in `detect`. A line too faint to pass the
+ * line's threshold is not in the mask, but for a few dots; erasing its band there would only
+ * cut the digit strokes that run along it (a 9's loop on a grid line).
+ */
+function inMask(bands: readonly [number, number][], mask: Plane, detect: Plane, t: number): [number, number][] {
+  if (mask === detect) return [...bands];
+  const inked = projection(mask, t);
+  const found = projection(detect, t);
+  const sum = (counts: Int32Array, [r0, r1]: [number, number]) => counts.slice(r0, r1 + 1).reduce((a, b) => a + b, 0);
+  return bands.filter((band) => sum(inked, band) >= ERASE_SHARE * sum(found, band));
+}
+
+/** Erases the line bands along the slope (`rows`) and across it (`columns`) from `mask`, in place. */
+function eraseLines(mask: Plane, slope: number, rows: readonly [number, number][], columns: readonly [number, number][]): boolean {
+  const withoutRows = eraseBands(mask, mask, slope, rows);
+  // perpendicular to the lines along: the page is turned as a whole
+  const flipped = transpose(mask);
   // where lines cross, each one's ink on both sides of the other is a line, not a stroke: each
   // family is erased with its bridges judged on the ink without the other family
   const withoutColumns = transpose(eraseBands(flipped, flipped, -slope, columns));
@@ -93,21 +122,50 @@ function shear(w: number, t: number) {
   return { offset, row: (x: number, y: number) => Math.round(y - x * t) + offset };
 }
 
-function projection(mask: Plane, t: number): Int32Array {
+/** The ink's pixels, as coordinates: the slope search projects them at every angle tried, and ink is a small share of a picture. */
+interface InkPoints {
+  readonly width: number;
+  readonly height: number;
+  readonly xs: Int32Array;
+  readonly ys: Int32Array;
+}
+
+function inkPoints(mask: Plane): InkPoints {
   const { width: w, height: h, data } = mask;
-  const { offset, row } = shear(w, t);
+  let n = 0;
+  for (let i = 0; i < data.length; i++) n += data[i] ? 1 : 0;
+  const xs = new Int32Array(n);
+  const ys = new Int32Array(n);
+  for (let y = 0, i = 0, k = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, i++) {
+      if (!data[i]) continue;
+      xs[k] = x;
+      ys[k++] = y;
+    }
+  }
+  return { width: w, height: h, xs, ys };
+}
+
+/** Ink per sheared row (shear(w, t)'s indices). */
+function projectPoints({ width: w, height: h, xs, ys }: InkPoints, t: number): Int32Array {
+  const offset = Math.ceil((w - 1) * Math.abs(t));
   const counts = new Int32Array(h + 2 * offset + 1);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (data[y * w + x]) counts[row(x, y)]!++;
+  for (let k = 0; k < xs.length; k++) counts[Math.round(ys[k]! - xs[k]! * t) + offset]!++;
   return counts;
+}
+
+function projection(mask: Plane, t: number): Int32Array {
+  return projectPoints(inkPoints(mask), t);
 }
 
 /** The slope along which some sheared row holds the most ink. */
 function estimateSlope(mask: Plane): number {
+  const points = inkPoints(mask);
   let best = 0;
   let bestCount = -1;
   for (let deg = -MAX_SLANT; deg <= MAX_SLANT; deg += SLANT_STEP) {
     const t = Math.tan((deg * Math.PI) / 180);
-    const peak = Math.max(...projection(mask, t));
+    const peak = Math.max(...projectPoints(points, t));
     if (peak > bestCount) {
       bestCount = peak;
       best = t;
@@ -135,6 +193,7 @@ function lineBands(mask: Plane, t: number, rule: LineRule): [number, number][] {
   const counts = projection(mask, t);
   // a line between two sheared rows splits its ink over both: judged by pairs of rows
   const pair = (r: number) => counts[r]! + Math.max(counts[r - 1] ?? 0, counts[r + 1] ?? 0);
+  const isLine = ([r0, r1]: [number, number]) => r1 - r0 + 1 <= rule.maxBand && longRunInk(mask, t, r0, r1, rule.run, rule.gap) >= rule.ink;
   const bands: [number, number][] = [];
   for (let r = 0; r < counts.length; r++) {
     if (pair(r) < rule.fill) continue;
@@ -144,9 +203,35 @@ function lineBands(mask: Plane, t: number, rule: LineRule): [number, number][] {
     // the anti-aliased edges of the line, fainter along it
     while (r0 > 0 && counts[r0 - 1]! >= rule.fill / 2) r0--;
     while (r1 + 1 < counts.length && counts[r1 + 1]! >= rule.fill / 2) r1++;
-    if (r1 - r0 + 1 <= rule.maxBand && longRunInk(mask, t, r0, r1, rule.run, rule.gap) >= rule.ink) bands.push([r0, r1]);
+    bands.push(...peakBands(counts, r0, r1, rule.fill).filter(isLine));
   }
   return bands;
+}
+
+/**
+ * The bands around the peaks of `counts` within rows r0..r1, the highest first: a line's rows
+ * hold at least half its peak; a digit's rows beside it hold less. A lower peak whose rows reach
+ * a higher one's band is the digits beside that line.
+ */
+function peakBands(counts: Int32Array, r0: number, r1: number, fill: number): [number, number][] {
+  const at = (r: number) => (r >= r0 && r <= r1 ? counts[r]! : 0);
+  const peaks: number[] = [];
+  for (let r = r0; r <= r1; r++) {
+    if (at(r) >= at(r - 1) && at(r) >= at(r + 1) && at(r) + Math.max(at(r - 1), at(r + 1)) >= fill) peaks.push(r);
+  }
+  peaks.sort((a, b) => counts[b]! - counts[a]!);
+  const taken = new Uint8Array(r1 - r0 + 1);
+  const bands: [number, number][] = [];
+  for (const r of peaks) {
+    if (taken[r - r0]) continue;
+    let [b0, b1] = [r, r];
+    while (b0 > r0 && at(b0 - 1) >= counts[r]! / 2) b0--;
+    while (b1 < r1 && at(b1 + 1) >= counts[r]! / 2) b1++;
+    const free = taken.subarray(b0 - r0, b1 - r0 + 1).every((v) => v === 0);
+    taken.fill(1, b0 - r0, b1 - r0 + 1);
+    if (free) bands.push([b0, b1]);
+  }
+  return bands.sort((a, b) => a[0] - b[0]);
 }
 
 /**
@@ -192,7 +277,7 @@ function eraseBands(target: Plane, original: Plane, t: number, bands: readonly [
       const above = CROSS_REACH.some((d) => inkAt(x, r0 - d));
       const below = CROSS_REACH.some((d) => inkAt(x, r1 + d));
       if (above && below) continue;
-      for (let r = r0; r <= r1; r++) {
+      for (let r = r0 - DRIFT; r <= r1 + DRIFT; r++) {
         const y = Math.round(r - offset + x * t);
         if (y >= 0 && y < h) out[y * w + x] = 0;
       }

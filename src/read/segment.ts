@@ -17,6 +17,8 @@ import { joinBroken } from './join.js';
 import { countLines } from './lines.js';
 import { inkRegions, uniform } from './ink-regions.js';
 import { inkMask, lineInk, type LineInk } from './line-ink.js';
+import { clearWhere, lowInk } from './low-ink.js';
+import { inkRows } from './ink-rows.js';
 import { height, median, type DigitInk } from './pieces.js';
 import { removePrintedLines } from './printed-lines.js';
 import { splitTouching, thinnestCuts } from './split.js';
@@ -61,24 +63,33 @@ export function segmentLine(image: GreyImage, mlp?: Mlp): Segmentation {
 /** The line's digits as ink: printed lines erased, components labelled, grouped, specks and short marks dropped. */
 function digitShapes(ink: LineInk): { labels: Int32Array; thresholds: Uint8Array; digits: DigitInk[]; lines: number } {
   const { width, height: h } = ink.levels;
-  const { mask, thresholds } = inkOffLines(ink);
-  const { labels, components } = labelComponents(mask);
   const minHeight = Math.max(MIN_DIGIT_HEIGHT * h, MIN_INK_EXTENT * Math.max(width, h));
-  const digits = groupDigits(components).filter((d) => height(d.box) >= minHeight);
-  // rows are counted on the components: grouping puts a digit above another into one
-  const typical = median(digits.map((d) => height(d.box)));
-  const tall = components.filter((c) => height(c) >= Math.max(minHeight, PIECE_HEIGHT * typical));
+  const { mask, thresholds } = inkOffLines(ink, minHeight);
+  const { labels, components } = labelComponents(mask);
+  // a digit's own pieces stand as tall as a digit: a speck and a fleck of noise below it do not
+  const rows = (d: DigitInk) => inkRows(d.pieces.map((p) => components[p.label - 1]!));
+  const digits = groupDigits(components).filter((d) => height(d.box) >= minHeight && rows(d) >= minHeight);
+  // rows are counted on the components, measured against each other: grouping puts a digit
+  // above another into one, twice as tall as a digit
+  const standing = components.filter((c) => height(c) >= minHeight);
+  const typical = standing.length ? median(standing.map(height)) : 0;
+  const tall = standing.filter((c) => height(c) >= PIECE_HEIGHT * typical);
   return { labels, thresholds, digits, lines: countLines(tall) };
 }
 
 /**
- * The ink mask with printed lines erased. Faint regions (ink-regions.ts) only come in on a page
- * without printed lines, even faint ones: pieces of a faint ruling or grid would come in with them.
+ * The ink mask with printed lines and shading erased (low-ink.ts). Faint regions (ink-regions.ts)
+ * only come in on a page without printed lines, even faint ones (pieces of a faint ruling or
+ * grid would come in with them), and beside ink of the usual strength as tall as a digit: on
+ * blank paper they are the paper's noise.
  */
-function inkOffLines(ink: LineInk): { mask: Plane; thresholds: Uint8Array } {
-  const mask = inkMask(ink);
+function inkOffLines(ink: LineInk, minHeight: number): { mask: Plane; thresholds: Uint8Array } {
+  const low = lowInk(ink);
+  const mask = clearWhere(inkMask(ink), low.shading);
   const flat = { mask, thresholds: uniform(ink) };
-  if (removePrintedLines(mask)) return flat;
+  if (removePrintedLines(mask, low.mask, low.extent) || low.tallestStrong < minHeight) return flat;
   const regions = inkRegions(ink);
-  return regions === null || removePrintedLines(regions.floor) ? flat : regions;
+  // measured against the whole floor's extent, dashed faint rulings bridge longer gaps
+  if (regions === null || removePrintedLines(regions.floor)) return flat;
+  return { mask: clearWhere(regions.mask, low.shading), thresholds: regions.thresholds };
 }

@@ -25,7 +25,8 @@ export type CutCandidates = readonly (readonly number[])[];
 
 /**
  * The cuts of one wide digit, chosen among ways to split it (the likeliest number of parts
- * first, then one more): none keeps it whole.
+ * first, then one more, then one fewer: the width guesses the count, the model settles it):
+ * none keeps it whole.
  */
 export type CutChooser = (digit: DigitInk, ways: readonly CutCandidates[], read: PartReader) => readonly number[];
 
@@ -51,7 +52,7 @@ export function splitTouching(
     const parts = Math.round(width(digit.box) / typical);
     if (width(digit.box) < Math.max(WIDE * typical, SPLIT_ASPECT * median(heights)) || parts < 2) return [digit];
     const counts = columnInk(digit, labels, pictureWidth);
-    const ways = [parts, parts + 1].map((n) => cutCandidates(digit, n, counts));
+    const ways = [parts, parts + 1, parts - 1].filter((n) => n >= 2).map((n) => cutCandidates(digit, n, counts));
     return cutAt(
       digit,
       choose(digit, ways, (from, to) => tensorOf(columns(digit, from, to))),

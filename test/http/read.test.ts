@@ -151,6 +151,8 @@ describe.skipIf(!hasSharedData)('POST /read with the shipped weights', () => {
       const read = ReadResponse.parse((await api().post('/read').attach('image', picture, 'one.png').expect(200)).body);
       expect(read.text).toBe(String(predicted.prediction));
       expect(read.digits).toHaveLength(1);
+      // read from /predict's own input: the same probabilities to the bit
+      expect(read.digits[0]!.probabilities).toEqual(predicted.probabilities);
       expect(predicted.digitsFound).toBe(1);
       expect(predicted.warning).toBeUndefined();
     }
@@ -161,6 +163,19 @@ describe.skipIf(!hasSharedData)('POST /read with the shipped weights', () => {
     const body = PredictResponse.parse(res.body);
     expect(body.digitsFound).toBe(4);
     expect(body.warning).toMatch(/4 digits.*\/read/);
+  });
+
+  it('answers 422 several_lines for two numbers one above the other, with the count', async () => {
+    const [width, height] = [900, 560];
+    const top = await writeNumber([0, 1, 2], [100, 340, 580], width, height, 180, 40);
+    const bottom = await writeNumber([3, 4, 5], [100, 340, 580], width, height, 180, 320);
+    const both = Buffer.from(top.raw.map((v, i) => Math.min(v, bottom.raw[i]!)));
+    const picture = await sharp(both, { raw: { width, height, channels: 1 } })
+      .png()
+      .toBuffer();
+    const res = await api().post('/read').attach('image', picture, 'two-lines.png');
+    expectProblem(res, 422, 'several_lines');
+    expect(res.body.lines).toBe(2);
   });
 
   it('answers 422 too_many_digits past MAX_READ_DIGITS, with the limit', async () => {
