@@ -7,6 +7,7 @@
  */
 import type { Mlp } from '../model/mlp.js';
 import { predictBatch } from '../model/predict.js';
+import { stackRows } from '../preprocess/tensor.js';
 import type { DigitInk } from './pieces.js';
 import type { CutCandidates, CutChooser, PartReader } from './split.js';
 
@@ -19,10 +20,12 @@ export const CUT_TRIES = 16;
  */
 export const SURE_ASPECT = 1.5;
 export const SURE_WHOLE = 0.95;
+/** or this surely, when it is the picture's only digit: a picture of one digit reads as /predict reads it */
+export const SURE_ALONE = 0.3;
 
 export function classifierCuts(mlp: Mlp, tries = CUT_TRIES): CutChooser {
-  const confidence = (tensor: Float32Array | null) => (tensor ? predictBatch(mlp, tensor, 1)[0]!.confidence : 0);
-  const score = (read: PartReader, from: number, cut: number, to: number) => confidence(read(from, cut - 1)) * confidence(read(cut, to));
+  const confidences = confidenceReader(mlp);
+  const confidence = (tensor: Float32Array | null) => confidences([tensor])[0]!;
   /** The best cuts of one way to split, and the geometric mean of its parts' confidences. */
   const bestOf = (digit: DigitInk, candidates: CutCandidates, read: PartReader) => {
     const cuts: number[] = [];
@@ -31,12 +34,14 @@ export function classifierCuts(mlp: Mlp, tries = CUT_TRIES): CutChooser {
     candidates.forEach((options, k) => {
       // the right part runs to where the next cut would go without this one's choice
       const to = k + 1 < candidates.length ? candidates[k + 1]![0]! - 1 : digit.box.x1;
+      const tried = options.slice(0, tries);
+      const sure = confidences([...tried.map((cut) => read(from, cut - 1)), ...tried.map((cut) => read(cut, to))]);
       let best = options[0]!;
       let bestScore = -1;
-      for (const cut of options.slice(0, tries)) {
-        const s = score(read, from, cut, to);
+      tried.forEach((cut, i) => {
+        const s = sure[i]! * sure[tried.length + i]!;
         if (s > bestScore) [best, bestScore] = [cut, s];
-      }
+      });
       cuts.push(best);
       parts.push(read(from, best - 1));
       from = best;
@@ -44,15 +49,29 @@ export function classifierCuts(mlp: Mlp, tries = CUT_TRIES): CutChooser {
     parts.push(read(from, digit.box.x1));
     return { cuts, score: parts.reduce((product, part) => product * confidence(part), 1) ** (1 / parts.length) };
   };
-  return (digit, ways, read) => {
+  return (digit, ways, read, alone) => {
     // kept whole when the model reads it whole more surely than any split's parts, on average: a wide 0 or 2
     let best = { cuts: [] as number[], score: confidence(read(digit.box.x0, digit.box.x1)) };
     const aspect = (digit.box.x1 - digit.box.x0 + 1) / (digit.box.y1 - digit.box.y0 + 1);
-    if (aspect < SURE_ASPECT && best.score >= SURE_WHOLE) return [];
+    if (aspect < SURE_ASPECT && best.score >= (alone ? SURE_ALONE : SURE_WHOLE)) return [];
     for (const candidates of ways) {
       const split = bestOf(digit, candidates, read);
       if (split.score > best.score) best = split;
     }
     return best.cuts;
+  };
+}
+
+/**
+ * The model's confidence in each part (0 for a part with no ink), the parts not read yet read
+ * in one batch: the model reads a row alike alone or in a batch, and the reader hands back the
+ * same tensor for a part met again, so each part is read once.
+ */
+function confidenceReader(mlp: Mlp): (tensors: readonly (Float32Array | null)[]) => number[] {
+  const known = new Map<Float32Array, number>();
+  return (tensors) => {
+    const fresh = [...new Set(tensors.filter((t): t is Float32Array => t !== null && !known.has(t)))];
+    if (fresh.length > 0) predictBatch(mlp, stackRows(fresh), fresh.length).forEach((p, i) => known.set(fresh[i]!, p.confidence));
+    return tensors.map((t) => (t ? known.get(t)! : 0));
   };
 }

@@ -21,33 +21,27 @@ export interface DigitPixels {
 /** Null when the digit owns no pixel (a cut that left a part empty). */
 export function digitPixels(ink: LineInk, labels: Int32Array, thresholds: Uint8Array, digit: DigitInk): DigitPixels | null {
   const { width: w, height: h, data } = ink.levels;
-  const owns = (x: number, y: number) => {
-    const label = labels[y * w + x]!;
-    return digit.pieces.some((p) => p.label === label && x >= p.x0 && x <= p.x1);
+  // the digit's box and the crop's margin around it: nothing outside is ever asked about
+  const area = {
+    x0: Math.max(0, digit.box.x0 - 1),
+    y0: Math.max(0, digit.box.y0 - 1),
+    x1: Math.min(w - 1, digit.box.x1 + 1),
+    y1: Math.min(h - 1, digit.box.y1 + 1),
   };
-  const box = { x0: w, y0: h, x1: -1, y1: -1 };
-  // a faint digit is cut at its own region's threshold (ink-regions.ts)
-  let threshold = ink.threshold;
-  for (let y = digit.box.y0; y <= digit.box.y1; y++) {
-    for (let x = digit.box.x0; x <= digit.box.x1; x++) {
-      if (!owns(x, y)) continue;
-      threshold = Math.min(threshold, thresholds[y * w + x]!);
-      box.x0 = Math.min(box.x0, x);
-      box.x1 = Math.max(box.x1, x);
-      box.y0 = Math.min(box.y0, y);
-      box.y1 = Math.max(box.y1, y);
-    }
-  }
+  const { owned, box, threshold } = ownInk(ink, labels, thresholds, digit, area);
   if (box.x1 < 0) return null;
+  const aw = area.x1 - area.x0 + 1;
   const cx0 = Math.max(0, box.x0 - 1);
   const cy0 = Math.max(0, box.y0 - 1);
   const cw = Math.min(w - 1, box.x1 + 1) - cx0 + 1;
   const ch = Math.min(h - 1, box.y1 + 1) - cy0 + 1;
   const crop = new Uint8Array(cw * ch);
   for (let y = 0; y < ch; y++) {
+    const from = (y + cy0) * w + cx0;
+    const ownFrom = (y + cy0 - area.y0) * aw + cx0 - area.x0;
     for (let x = 0; x < cw; x++) {
-      const level = data[(y + cy0) * w + x + cx0]!;
-      crop[y * cw + x] = level <= threshold || owns(x + cx0, y + cy0) ? level : 0;
+      const level = data[from + x]!;
+      crop[y * cw + x] = level <= threshold || owned[ownFrom + x] ? level : 0;
     }
   }
   const found: InkCrop = {
@@ -56,4 +50,38 @@ export function digitPixels(ink: LineInk, labels: Int32Array, thresholds: Uint8A
     threshold,
   };
   return { box, pixels: mnistPixels(found) };
+}
+
+/**
+ * The digit's own pixels over `area` (1 where it owns the pixel, row-major from the area's
+ * corner): those of its pieces' components within each piece's columns, marked piece by piece
+ * rather than matching each pixel against every piece. With the tight box around those in the
+ * digit's box (x1 < 0 when there are none) and the lowest threshold among them: a faint digit
+ * is cut at its own region's threshold (ink-regions.ts).
+ */
+function ownInk(ink: LineInk, labels: Int32Array, thresholds: Uint8Array, digit: DigitInk, area: Box) {
+  const { width: w, height: h } = ink.levels;
+  const inside = digit.box;
+  const aw = area.x1 - area.x0 + 1;
+  const owned = new Uint8Array(aw * (area.y1 - area.y0 + 1));
+  const box = { x0: w, y0: h, x1: -1, y1: -1 };
+  let threshold = ink.threshold;
+  for (const p of digit.pieces) {
+    const [from, to] = [Math.max(p.x0, area.x0), Math.min(p.x1, area.x1)];
+    for (let y = area.y0; y <= area.y1; y++) {
+      const row = y * w;
+      const out = (y - area.y0) * aw - area.x0;
+      for (let x = from; x <= to; x++) {
+        if (labels[row + x] !== p.label) continue;
+        owned[out + x] = 1;
+        if (y < inside.y0 || y > inside.y1 || x < inside.x0 || x > inside.x1) continue;
+        threshold = Math.min(threshold, thresholds[row + x]!);
+        box.x0 = Math.min(box.x0, x);
+        box.x1 = Math.max(box.x1, x);
+        box.y0 = Math.min(box.y0, y);
+        box.y1 = Math.max(box.y1, y);
+      }
+    }
+  }
+  return { owned, box, threshold };
 }

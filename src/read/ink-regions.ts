@@ -7,7 +7,7 @@
  * one-digit picture /predict's own mask), a faint one is cut at its own level.
  */
 import type { Plane } from '../preprocess/plane.js';
-import { labelComponents } from './components.js';
+import { componentRuns, type ComponentRuns } from './components.js';
 import type { LineInk } from './line-ink.js';
 
 /** the lowest level a faint region reaches down to, as a share of the line's threshold */
@@ -26,32 +26,50 @@ export interface InkRegions {
   readonly floor: Plane;
 }
 
-/** Null when no region is faint: the line's threshold holds everywhere. */
-export function inkRegions(ink: LineInk): InkRegions | null {
+/** The ink above the faint floor, as regions: lowInk and inkRegions both judge a region by its brightest level. */
+export interface FloorRegions extends ComponentRuns {
+  /** 1 where the level is above FAINT_FLOOR times the line's threshold */
+  readonly floor: Plane;
+  /** per label, the region's brightest level */
+  readonly peaks: Uint8Array;
+}
+
+export function floorRegions(ink: LineInk): FloorRegions {
   const { width, height, data } = ink.levels;
-  const floor = Math.ceil(FAINT_FLOOR * ink.threshold);
-  const low = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) low[i] = data[i]! > floor ? 1 : 0;
-  const { labels, components } = labelComponents({ width, height, data: low });
-  const peaks = new Uint8Array(components.length + 1);
-  for (let i = 0; i < data.length; i++) {
-    const label = labels[i]!;
-    if (label > 0 && data[i]! > peaks[label]!) peaks[label] = data[i]!;
+  const level = Math.ceil(FAINT_FLOOR * ink.threshold);
+  const floor = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) floor[i] = data[i]! > level ? 1 : 0;
+  const regions = componentRuns({ width, height, data: floor });
+  const { x0, x1, y, label } = regions.runs;
+  const peaks = new Uint8Array(regions.components.length + 1);
+  for (let k = 0; k < label.length; k++) {
+    const row = y[k]! * width;
+    for (let i = row + x0[k]!; i <= row + x1[k]!; i++) if (data[i]! > peaks[label[k]!]!) peaks[label[k]!] = data[i]!;
   }
+  return { ...regions, floor: { width, height, data: floor }, peaks };
+}
+
+/** Null when no region is faint: the line's threshold holds everywhere. `regions` are floorRegions(ink), when already found. */
+export function inkRegions(ink: LineInk, regions: FloorRegions = floorRegions(ink)): InkRegions | null {
+  const { width, height, data } = ink.levels;
+  const { runs, peaks } = regions;
   // a region that never reaches the line's threshold is paper noise, not a digit; one that peaks
   // well above it is written at the usual strength
   const faint = Array.from(peaks, (peak, label) => label > 0 && peak > ink.threshold && peak < FAINT_PEAK * ink.threshold);
   if (!faint.includes(true)) return null;
+  const floor = Math.ceil(FAINT_FLOOR * ink.threshold);
   const cut = peaks.map((peak, label) => (faint[label] ? Math.max(floor, Math.round(PEAK_SHARE * peak)) : ink.threshold));
   const mask = new Uint8Array(data.length);
   const thresholds = new Uint8Array(data.length).fill(ink.threshold);
-  for (let i = 0; i < data.length; i++) {
-    const label = labels[i]!;
-    if (label === 0) continue;
-    thresholds[i] = cut[label]!;
-    mask[i] = data[i]! > cut[label]! ? 1 : 0;
+  for (let k = 0; k < runs.label.length; k++) {
+    const level = cut[runs.label[k]!]!;
+    const row = runs.y[k]! * width;
+    for (let i = row + runs.x0[k]!; i <= row + runs.x1[k]!; i++) {
+      thresholds[i] = level;
+      mask[i] = data[i]! > level ? 1 : 0;
+    }
   }
-  return { mask: { width, height, data: mask }, thresholds, floor: { width, height, data: low } };
+  return { mask: { width, height, data: mask }, thresholds, floor: { width, height, data: regions.floor.data.slice() } };
 }
 
 /** The line's own threshold at every pixel. */

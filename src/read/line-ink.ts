@@ -40,8 +40,9 @@ export function lineInk(img: GreyImage): LineInk | null {
 
 /** 1 where the ink is, else 0. */
 export function inkMask(ink: LineInk): Plane {
-  const { width, height, data } = ink.levels;
+  const { levels, threshold } = ink;
+  const { width, height, data } = levels;
   const mask = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) mask[i] = data[i]! > ink.threshold ? 1 : 0;
+  for (let i = 0; i < data.length; i++) mask[i] = data[i]! > threshold ? 1 : 0;
   return { width, height, data: mask };
 }

@@ -8,8 +8,8 @@
  * measured against.
  */
 import type { Plane } from '../preprocess/plane.js';
-import { labelComponents } from './components.js';
-import { FAINT_FLOOR, FAINT_PEAK } from './ink-regions.js';
+import type { Runs } from './components.js';
+import { FAINT_PEAK, floorRegions, type FloorRegions } from './ink-regions.js';
 import type { LineInk } from './line-ink.js';
 import type { Extent } from './printed-lines.js';
 
@@ -23,26 +23,20 @@ const [SHADING, NOISE, INK] = [0, 1, 2];
 export interface LowInk {
   /** 1 where the level is above FAINT_FLOOR times the line's threshold */
   readonly mask: Plane;
-  /** 1 on shading */
-  readonly shading: Uint8Array;
+  /** the shading's pixels, as runs: it is seldom there, and erasing it then touches it alone */
+  readonly shading: Runs;
   /** around the ink above the line's threshold in regions other than shading and noise; null when there is none */
   readonly extent: Extent | null;
   /** the height of the tallest region that reaches the usual ink's strength (FAINT_PEAK times the threshold) */
   readonly tallestStrong: number;
+  /** the regions of `mask`, for inkRegions */
+  readonly regions: FloorRegions;
 }
 
 export function lowInk(ink: LineInk): LowInk {
   const { width: w, height: h, data } = ink.levels;
-  const floor = Math.ceil(FAINT_FLOOR * ink.threshold);
-  const low = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) low[i] = data[i]! > floor ? 1 : 0;
-  const mask = { width: w, height: h, data: low };
-  const { labels, components } = labelComponents(mask);
-  const peaks = new Uint8Array(components.length + 1);
-  for (let i = 0; i < data.length; i++) {
-    const label = labels[i]!;
-    if (label > 0 && data[i]! > peaks[label]!) peaks[label] = data[i]!;
-  }
+  const regions = floorRegions(ink);
+  const { components, peaks } = regions;
   // noise and shading do not set the extent, nor does the faint halo around the ink: a patch of
   // shading that reaches a printed line joins its region
   const kinds = new Uint8Array(components.length + 1);
@@ -55,25 +49,34 @@ export function lowInk(ink: LineInk): LowInk {
     if (peak >= FAINT_PEAK * ink.threshold) tallestStrong = Math.max(tallestStrong, c.y1 - c.y0 + 1);
     kinds[c.label] = Math.max(c.x1 - c.x0, c.y1 - c.y0) + 1 < noise ? NOISE : INK;
   }
-  const shading = new Uint8Array(data.length);
+  const shading = { x0: [] as number[], x1: [] as number[], y: [] as number[] };
   let [x0, y0, x1, y1] = [w, h, -1, -1];
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i++) {
-      const kind = kinds[labels[i]!]!;
-      if (kind === SHADING) shading[i] = labels[i]! > 0 ? 1 : 0;
-      if (kind !== INK || data[i]! <= ink.threshold) continue;
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x);
-      y0 = Math.min(y0, y);
-      y1 = Math.max(y1, y);
+  const { runs } = regions;
+  for (let k = 0; k < runs.label.length; k++) {
+    const kind = kinds[runs.label[k]!]!;
+    const y = runs.y[k]!;
+    const row = y * w;
+    if (kind === SHADING) {
+      shading.x0.push(runs.x0[k]!);
+      shading.x1.push(runs.x1[k]!);
+      shading.y.push(y);
+    }
+    if (kind !== INK) continue;
+    for (let x = runs.x0[k]!; x <= runs.x1[k]!; x++) {
+      if (data[row + x]! <= ink.threshold) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      y1 = y;
     }
   }
   const extent = x1 < 0 ? null : { x0, x1, y0, y1 };
-  return { mask, shading, extent, tallestStrong };
+  return { mask: regions.floor, shading, extent, tallestStrong, regions };
 }
 
-/** `mask` without the pixels set in `off`, in place. */
-export function clearWhere(mask: Plane, off: Uint8Array): Plane {
-  for (let i = 0; i < off.length; i++) if (off[i]) mask.data[i] = 0;
+/** `mask` without the pixels of the runs `off`, in place. */
+export function clearWhere(mask: Plane, off: Runs): Plane {
+  const { width, data } = mask;
+  for (let k = 0; k < off.y.length; k++) data.fill(0, off.y[k]! * width + off.x0[k]!, off.y[k]! * width + off.x1[k]! + 1);
   return mask;
 }

@@ -50,13 +50,13 @@ export interface Extent {
  */
 export function removePrintedLines(mask: Plane, detect: Plane = mask, extent: Extent | null = inkExtent(detect)): boolean {
   if (extent === null) return false;
-  const slope = estimateSlope(detect);
+  const { slope, counts } = estimateSlope(detect);
   const long = extent.x1 - extent.x0 + 1;
   // the ink's height, less what the slant adds to it: the height of the line of digits or of a form's boxes
   const tall = extent.y1 - extent.y0 + 1 - Math.abs(slope) * (long - 1);
   const gap = Math.max(2, Math.round(RUN_GAP * tall));
   const maxBand = Math.max(MIN_BAND, Math.round(MAX_BAND_SHARE * Math.min(long, tall)));
-  const rows = lineBands(detect, slope, {
+  const rows = lineBands(detect, counts, slope, {
     fill: LINE_FILL * long,
     ink: Math.max(LINE_FILL * long, MIN_LINE * tall),
     run: LINE_RUN * tall,
@@ -65,7 +65,8 @@ export function removePrintedLines(mask: Plane, detect: Plane = mask, extent: Ex
   });
   // edges across the slant only come with lines along it: on plain paper a lone "1" would fill its column
   if (rows.length === 0) return false;
-  const columns = lineBands(transpose(eraseBands(detect, detect, slope, rows)), -slope, {
+  const across = transpose(eraseBands(detect, detect, slope, rows));
+  const columns = lineBands(across, projection(across, -slope), -slope, {
     fill: EDGE_FILL * tall,
     ink: EDGE_FILL * tall,
     run: EDGE_RUN * tall,
@@ -122,56 +123,109 @@ function shear(w: number, t: number) {
   return { offset, row: (x: number, y: number) => Math.round(y - x * t) + offset };
 }
 
-/** The ink's pixels, as coordinates: the slope search projects them at every angle tried, and ink is a small share of a picture. */
-interface InkPoints {
+/**
+ * The ink as vertical runs, column by column: the slope search projects it at every angle
+ * tried, and shearing moves a whole column by one number of rows, so a run is counted at its
+ * two ends instead of pixel by pixel.
+ */
+interface ColumnRuns {
   readonly width: number;
   readonly height: number;
-  readonly xs: Int32Array;
-  readonly ys: Int32Array;
+  /** column x's runs are first[x] .. first[x + 1] - 1 */
+  readonly first: Int32Array;
+  /** each run's rows, inclusive */
+  readonly top: Int32Array;
+  readonly bottom: Int32Array;
 }
 
-function inkPoints(mask: Plane): InkPoints {
-  const { width: w, height: h, data } = mask;
-  let n = 0;
-  for (let i = 0; i < data.length; i++) n += data[i] ? 1 : 0;
-  const xs = new Int32Array(n);
-  const ys = new Int32Array(n);
-  for (let y = 0, i = 0, k = 0; y < h; y++) {
+function columnRuns({ width: w, height: h, data }: Plane): ColumnRuns {
+  const first = new Int32Array(w + 1);
+  for (let i = 0; i < data.length; i++) if (data[i] && (i < w || !data[i - w])) first[(i % w) + 1]!++;
+  for (let x = 0; x < w; x++) first[x + 1]! += first[x]!;
+  const next = first.slice(0, w);
+  const top = new Int32Array(first[w]!);
+  const bottom = new Int32Array(first[w]!);
+  for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
       if (!data[i]) continue;
-      xs[k] = x;
-      ys[k++] = y;
+      if (y === 0 || !data[i - w]) top[next[x]!] = y;
+      if (y === h - 1 || !data[i + w]) bottom[next[x]!++] = y;
     }
   }
-  return { width: w, height: h, xs, ys };
+  return { width: w, height: h, first, top, bottom };
 }
 
-/** Ink per sheared row (shear(w, t)'s indices). */
-function projectPoints({ width: w, height: h, xs, ys }: InkPoints, t: number): Int32Array {
+/**
+ * Ink per sheared row (shear(w, t)'s indices). Pixel (x, y) goes to row round(y - x * t): for
+ * the integer y that is y + round(-x * t), the same shift for the whole column, unless x * t
+ * lies so near a half that the subtraction's own rounding could tip it; such a column is
+ * counted pixel by pixel.
+ */
+function projectRuns(runs: ColumnRuns, t: number): Int32Array {
+  const { width: w, height: h, first, top, bottom } = runs;
   const offset = Math.ceil((w - 1) * Math.abs(t));
+  // run ends as +1 at its first row and -1 past its last, summed down the rows at the end
+  const steps = new Int32Array(h + 2 * offset + 2);
+  for (let x = 0; x < w; x++) {
+    const [k0, k1] = [first[x]!, first[x + 1]!];
+    if (k0 === k1) continue;
+    const along = x * t;
+    const shift = Math.round(-along);
+    if (Math.abs(Math.abs(-along - shift) - 0.5) < HALF_MARGIN) {
+      projectPixels(steps, runs, [k0, k1], along, offset);
+      continue;
+    }
+    // `| 0` keeps the index an integer: Math.round gives -0 where x * t is a small positive number
+    const base = (shift + offset) | 0;
+    for (let k = k0; k < k1; k++) {
+      steps[top[k]! + base]!++;
+      steps[bottom[k]! + base + 1]!--;
+    }
+  }
   const counts = new Int32Array(h + 2 * offset + 1);
-  for (let k = 0; k < xs.length; k++) counts[Math.round(ys[k]! - xs[k]! * t) + offset]!++;
+  for (let r = 0, sum = 0; r < counts.length; r++) counts[r] = sum += steps[r]!;
   return counts;
 }
 
-function projection(mask: Plane, t: number): Int32Array {
-  return projectPoints(inkPoints(mask), t);
+/** Runs k0..k1 - 1 of a column whose shift x * t is near a half, pixel by pixel as the shear rounds them. */
+function projectPixels(steps: Int32Array, { top, bottom }: ColumnRuns, [k0, k1]: [number, number], along: number, offset: number): void {
+  for (let k = k0; k < k1; k++) {
+    for (let y = top[k]!; y <= bottom[k]!; y++) {
+      const row = Math.round(y - along) + offset;
+      steps[row]!++;
+      steps[row + 1]!--;
+    }
+  }
 }
 
-/** The slope along which some sheared row holds the most ink. */
-function estimateSlope(mask: Plane): number {
-  const points = inkPoints(mask);
-  let best = 0;
+/** how near a half x * t may come before its column is counted pixel by pixel: far wider than y - x * t's rounding error */
+const HALF_MARGIN = 1e-6;
+
+function projection(mask: Plane, t: number): Int32Array {
+  return projectRuns(columnRuns(mask), t);
+}
+
+/** The slope along which some sheared row holds the most ink, and the ink per sheared row along it. */
+function estimateSlope(mask: Plane): { slope: number; counts: Int32Array } {
+  const runs = columnRuns(mask);
+  let best: { slope: number; counts: Int32Array } = { slope: 0, counts: new Int32Array(0) };
   let bestCount = -1;
   for (let deg = -MAX_SLANT; deg <= MAX_SLANT; deg += SLANT_STEP) {
     const t = Math.tan((deg * Math.PI) / 180);
-    const peak = Math.max(...projectPoints(points, t));
+    const counts = projectRuns(runs, t);
+    const peak = highest(counts);
     if (peak > bestCount) {
       bestCount = peak;
-      best = t;
+      best = { slope: t, counts };
     }
   }
   return best;
+}
+
+function highest(values: Int32Array): number {
+  let top = -Infinity;
+  for (let i = 0; i < values.length; i++) if (values[i]! > top) top = values[i]!;
+  return top;
 }
 
 /** What makes a band of sheared rows a printed line, in pixels. */
@@ -188,9 +242,8 @@ interface LineRule {
   readonly maxBand: number;
 }
 
-/** Inclusive ranges of sheared row indices that are printed lines. */
-function lineBands(mask: Plane, t: number, rule: LineRule): [number, number][] {
-  const counts = projection(mask, t);
+/** Inclusive ranges of sheared row indices that are printed lines; `counts` is the mask's projection(mask, t). */
+function lineBands(mask: Plane, counts: Int32Array, t: number, rule: LineRule): [number, number][] {
   // a line between two sheared rows splits its ink over both: judged by pairs of rows
   const pair = (r: number) => counts[r]! + Math.max(counts[r - 1] ?? 0, counts[r + 1] ?? 0);
   const isLine = ([r0, r1]: [number, number]) => r1 - r0 + 1 <= rule.maxBand && longRunInk(mask, t, r0, r1, rule.run, rule.gap) >= rule.ink;

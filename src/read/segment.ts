@@ -49,15 +49,30 @@ export function segmentLine(image: GreyImage, mlp?: Mlp): Segmentation {
   const ink = lineInk(image);
   if (ink === null) return { digits: [], lines: 0 };
   const { labels, thresholds, digits, lines } = digitShapes(ink);
-  const read = (digit: DigitInk): SegmentedDigit | null => {
-    const found = digitPixels(ink, labels, thresholds, digit);
-    return found && { box: found.box, tensor: pixelsToTensor(found.pixels) };
-  };
+  const read = digitReader(ink, labels, thresholds);
   const tensorOf = (digit: DigitInk) => read(digit)?.tensor ?? null;
   const whole = mlp ? joinBroken(digits, mlp, tensorOf) : digits;
   const chooseCuts = mlp ? classifierCuts(mlp) : thinnestCuts;
   const found = splitTouching(whole, labels, image.width, chooseCuts, tensorOf).flatMap((digit) => read(digit) ?? []);
   return { digits: found, lines: found.length > 0 ? lines : 0 };
+}
+
+/**
+ * Each digit's box and model input, read once: a digit's reading depends on nothing but its box
+ * and pieces, and joining, cutting and the final read meet the same digits (and the same parts
+ * of a wide one) again and again.
+ */
+function digitReader(ink: LineInk, labels: Int32Array, thresholds: Uint8Array): (digit: DigitInk) => SegmentedDigit | null {
+  const known = new Map<string, SegmentedDigit | null>();
+  return (digit) => {
+    const key = [digit.box.x0, digit.box.y0, digit.box.x1, digit.box.y1, ...digit.pieces.flatMap((p) => [p.label, p.x0, p.x1])].join(',');
+    const seen = known.get(key);
+    if (seen !== undefined) return seen;
+    const found = digitPixels(ink, labels, thresholds, digit);
+    const reading = found && { box: found.box, tensor: pixelsToTensor(found.pixels) };
+    known.set(key, reading);
+    return reading;
+  };
 }
 
 /** The line's digits as ink: printed lines erased, components labelled, grouped, specks and short marks dropped. */
@@ -74,7 +89,8 @@ function digitShapes(ink: LineInk): { labels: Int32Array; thresholds: Uint8Array
   const standing = components.filter((c) => height(c) >= minHeight);
   const typical = standing.length ? median(standing.map(height)) : 0;
   const tall = standing.filter((c) => height(c) >= PIECE_HEIGHT * typical);
-  return { labels, thresholds, digits, lines: countLines(tall) };
+  // one digit is one line, whatever its pieces: a 5's loose bar above its body is not a row
+  return { labels, thresholds, digits, lines: digits.length > 1 ? countLines(tall) : 1 };
 }
 
 /**
@@ -88,7 +104,7 @@ function inkOffLines(ink: LineInk, minHeight: number): { mask: Plane; thresholds
   const mask = clearWhere(inkMask(ink), low.shading);
   const flat = { mask, thresholds: uniform(ink) };
   if (removePrintedLines(mask, low.mask, low.extent) || low.tallestStrong < minHeight) return flat;
-  const regions = inkRegions(ink);
+  const regions = inkRegions(ink, low.regions);
   // measured against the whole floor's extent, dashed faint rulings bridge longer gaps
   if (regions === null || removePrintedLines(regions.floor)) return flat;
   return { mask: clearWhere(regions.mask, low.shading), thresholds: regions.thresholds };

@@ -28,7 +28,7 @@ export type CutCandidates = readonly (readonly number[])[];
  * first, then one more, then one fewer: the width guesses the count, the model settles it):
  * none keeps it whole.
  */
-export type CutChooser = (digit: DigitInk, ways: readonly CutCandidates[], read: PartReader) => readonly number[];
+export type CutChooser = (digit: DigitInk, ways: readonly CutCandidates[], read: PartReader, alone: boolean) => readonly number[];
 
 export const thinnestCuts: CutChooser = (_digit, ways) => ways[0]!.map((c) => c[0]!);
 
@@ -55,7 +55,7 @@ export function splitTouching(
     const ways = [parts, parts + 1, parts - 1].filter((n) => n >= 2).map((n) => cutCandidates(digit, n, counts));
     return cutAt(
       digit,
-      choose(digit, ways, (from, to) => tensorOf(columns(digit, from, to))),
+      choose(digit, ways, (from, to) => tensorOf(columns(digit, from, to)), digits.length === 1),
     );
   });
 }
