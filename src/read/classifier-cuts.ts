@@ -20,8 +20,12 @@ export const CUT_TRIES = 16;
  */
 export const SURE_ASPECT = 1.5;
 export const SURE_WHOLE = 0.95;
-/** or this surely, when it is the picture's only digit: a picture of one digit reads as /predict reads it */
+/**
+ * or this surely and this wide, when it is the picture's only piece: a picture of one digit
+ * reads as /predict reads it, and MNIST's widest 2s and 5s reach about 1.6
+ */
 export const SURE_ALONE = 0.3;
+export const ALONE_ASPECT = 1.7;
 
 export function classifierCuts(mlp: Mlp, tries = CUT_TRIES): CutChooser {
   const confidences = confidenceReader(mlp);
@@ -53,7 +57,7 @@ export function classifierCuts(mlp: Mlp, tries = CUT_TRIES): CutChooser {
     // kept whole when the model reads it whole more surely than any split's parts, on average: a wide 0 or 2
     let best = { cuts: [] as number[], score: confidence(read(digit.box.x0, digit.box.x1)) };
     const aspect = (digit.box.x1 - digit.box.x0 + 1) / (digit.box.y1 - digit.box.y0 + 1);
-    if (aspect < SURE_ASPECT && best.score >= (alone ? SURE_ALONE : SURE_WHOLE)) return [];
+    if (alone ? aspect < ALONE_ASPECT && best.score >= SURE_ALONE : aspect < SURE_ASPECT && best.score >= SURE_WHOLE) return [];
     for (const candidates of ways) {
       const split = bestOf(digit, candidates, read);
       if (split.score > best.score) best = split;
