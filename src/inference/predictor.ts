@@ -10,6 +10,7 @@ import { HttpProblem } from '../http/problem.js';
 import { predictBatch, type ClassPrediction } from '../model/predict.js';
 import type { LoadedModel } from '../model/weights/types.js';
 import { budgetedPixels, tensorToPngDataUrl, type DecodeLimits } from '../preprocess/decode.js';
+import type { ImageSize } from '../preprocess/dimensions.js';
 import {
   preprocessSmallImage,
   preprocessWithSharp,
@@ -58,21 +59,15 @@ export class Predictor {
       images.map((item) => item.bytes),
       this.limits,
     );
-    // small plain PNGs and baseline JPEGs are read on this thread at once; only the rest queue for sharp's threads
-    const quick = await preprocessOnThread(
-      images.map((item, i) => (sizes[i] instanceof HttpProblem ? undefined : item)),
+    const prepared = await preprocessPictures(
+      this.decodeSlots,
+      images.map((item, i) => {
+        const size = sizes[i]!;
+        return size instanceof HttpProblem ? undefined : { bytes: item.bytes, size };
+      }),
       options,
     );
-    const slow = runOrShed(
-      this.decodeSlots,
-      images.flatMap((item, i) => {
-        const size = sizes[i]!;
-        if (quick[i] || size instanceof HttpProblem) return [];
-        return [{ weight: budgetedPixels(size), run: () => preprocessWithSharp(item.bytes, options) }];
-      }),
-    );
     let image = 0;
-    let queued = 0;
     return Promise.all(
       items.map(async (item): Promise<ModelInput | HttpProblem> => {
         if (item instanceof HttpProblem) return item;
@@ -80,15 +75,11 @@ export class Predictor {
         const i = image++;
         const size = sizes[i]!;
         if (size instanceof HttpProblem) return size;
-        try {
-          const prepared = quick[i] ?? (await slow[queued++]!);
-          // a blank image is the problem `no_digit`, not a confident guess
-          if (prepared.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
-          return { mode: prepared.mode, tensor: prepared.tensor, digitsFound: prepared.digitsFound };
-        } catch (err) {
-          if (err instanceof HttpProblem) return err;
-          throw err;
-        }
+        const result = await prepared[i]!;
+        if (result instanceof HttpProblem) return result;
+        // a blank image is the problem `no_digit`, not a confident guess
+        if (result.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
+        return { mode: result.mode, tensor: result.tensor, digitsFound: result.digitsFound };
       }),
     );
   }
@@ -121,6 +112,41 @@ export class Predictor {
  * slices cost batches throughput (docs/ARCHITECTURE.md, "Taking turns").
  */
 export const ON_THREAD_SLICE_MS = 50;
+
+/** A picture to preprocess: its bytes and the size its header declares (sizeImages). */
+export interface SizedPicture {
+  readonly bytes: Buffer;
+  readonly size: ImageSize;
+}
+
+/**
+ * Each picture's preprocessing, or its problem (none for an undefined entry): small plain PNGs
+ * and baseline JPEGs are read on this thread at once (the caller has its turn); only the rest
+ * queue for sharp's threads, admitted to the decode slots as one group, weighed by their pixels.
+ */
+export async function preprocessPictures(
+  slots: Limiter,
+  pictures: readonly (SizedPicture | undefined)[],
+  options: PreprocessOptions,
+): Promise<(Promise<Preprocessed | HttpProblem> | undefined)[]> {
+  const quick = await preprocessOnThread(pictures, options);
+  const slow = runOrShed(
+    slots,
+    pictures.flatMap((picture, i) =>
+      picture && !quick[i] ? [{ weight: budgetedPixels(picture.size), run: () => preprocessWithSharp(picture.bytes, options) }] : [],
+    ),
+  );
+  let queued = 0;
+  return pictures.map((picture, i) => {
+    if (!picture) return undefined;
+    const done = quick[i];
+    if (done) return Promise.resolve(done);
+    return slow[queued++]!.catch((err: unknown) => {
+      if (err instanceof HttpProblem) return err;
+      throw err;
+    });
+  });
+}
 
 /** preprocessSmallImage for each image (none for a refused one); the caller has its turn (turns.ts), and takes another every ON_THREAD_SLICE_MS. */
 async function preprocessOnThread(

@@ -13,14 +13,14 @@ import type { LoadedModel } from '../model/weights/types.js';
 import { budgetedPixels, type DecodeLimits } from '../preprocess/decode.js';
 import type { ImageSize } from '../preprocess/dimensions.js';
 import type { GreyImage } from '../preprocess/ink.js';
-import { preprocessSmallImage, preprocessWithSharp, sizeImages } from '../preprocess/index.js';
+import { sizeImages } from '../preprocess/index.js';
 import type { Box } from '../preprocess/plane.js';
 import { stackRows } from '../preprocess/tensor.js';
 import { decodeLine, LINE_SIDE } from '../read/decode-line.js';
 import { segmentLine, type SegmentedDigit } from '../read/segment.js';
 import { runOrShed } from './decode-slots.js';
 import type { Limiter } from './limiter.js';
-import { ON_THREAD_SLICE_MS } from './predictor.js';
+import { ON_THREAD_SLICE_MS, preprocessPictures } from './predictor.js';
 import { takeTurn } from './turns.js';
 
 const PictureSize = z.object({ width: z.number().int().min(1), height: z.number().int().min(1) });
@@ -147,26 +147,15 @@ export class Reader {
   private async asPredictReadsThem(segmented: readonly (Segmented | HttpProblem)[]): Promise<(Segmented | HttpProblem)[]> {
     const options = { mode: 'auto', limits: this.limits } as const;
     const ones = segmented.map((s) => (s instanceof HttpProblem || s.digits.length !== 1 ? undefined : s));
-    const quick = ones.map((s) => s && preprocessSmallImage(s.bytes, options));
-    const slow = runOrShed(
-      this.decodeSlots,
-      ones.flatMap((s, i) =>
-        s && !quick[i] ? [{ weight: budgetedPixels(s.size), run: () => preprocessWithSharp(s.bytes, options) }] : [],
-      ),
-    );
-    let next = 0;
+    const prepared = await preprocessPictures(this.decodeSlots, ones, options);
     return Promise.all(
       segmented.map(async (s, i) => {
         const one = ones[i];
         if (one === undefined) return s;
-        try {
-          const prepared = quick[i] ?? (await slow[next++]!);
-          if (prepared.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
-          return { ...one, digits: [{ box: one.digits[0]!.box, tensor: prepared.tensor }] };
-        } catch (err) {
-          if (err instanceof HttpProblem) return err;
-          throw err;
-        }
+        const result = await prepared[i]!;
+        if (result instanceof HttpProblem) return result;
+        if (result.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
+        return { ...one, digits: [{ box: one.digits[0]!.box, tensor: result.tensor }] };
       }),
     );
   }
