@@ -13,16 +13,23 @@ import { loadWeights } from './model/weights/load.js';
 import { describeStartupFailure } from './startup-failure.js';
 import { superviseWorkers } from './supervisor.js';
 
+/**
+ * A signal while the service is still starting (the primary checking the weights, a worker
+ * building its app): nothing in flight, nothing to drain, so exit 0. Installed before anything
+ * slow, so no signal meets the default action; the caller removes it once its own handlers are on.
+ */
+const exitWhileStarting = () => process.exit(0);
+function exitOnSignalsWhileStarting(on: boolean): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    if (on) process.on(signal, exitWhileStarting);
+    else process.off(signal, exitWhileStarting);
+  }
+}
+
 async function serve(config: Config, link: WorkerLink | undefined): Promise<void> {
-  // a signal while the app is still being built: nothing in flight, nothing to drain
-  const exitWhileStarting = () => process.exit(0);
-  process.on('SIGTERM', exitWhileStarting);
-  process.on('SIGINT', exitWhileStarting);
   // imported here: a cluster's primary never serves, and stays small without the app's modules
   const { buildApp, stopBeingReady } = await import('./app.js');
   const app = await buildApp(config, { cluster: link });
-  process.off('SIGTERM', exitWhileStarting);
-  process.off('SIGINT', exitWhileStarting);
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -48,6 +55,7 @@ async function serve(config: Config, link: WorkerLink | undefined): Promise<void
   // passes it on; a second signal must not fall through to the default handler and kill the drain
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  exitOnSignalsWhileStarting(false);
   await app.listen({ port: config.PORT, host: config.HOST });
 }
 
@@ -83,6 +91,7 @@ async function fail(err: unknown, config: Config | undefined, link: WorkerLink |
 
 let config: Config | undefined;
 const link = cluster.isWorker ? new WorkerLink(cluster.worker!.id) : undefined;
+exitOnSignalsWhileStarting(true);
 try {
   config = loadConfig();
   const workers = config.WORKERS === 0 ? availableCpus() : config.WORKERS;
@@ -92,6 +101,7 @@ try {
     await loadWeights(config.WEIGHTS);
     await checkCanListen(config);
     superviseWorkers({ workers, graceMs: config.SHUTDOWN_GRACE_MS, log: primaryLogger(config), printFailure });
+    exitOnSignalsWhileStarting(false);
   } else {
     await serve(config, link);
   }

@@ -156,9 +156,6 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
     log.error({ worker: worker.process.pid, reason, serving: ready.size }, 'a replacement worker could not start; not replacing it');
   });
 
-  for (let i = 0; i < count; i++) cluster.fork();
-  log.info({ workers: count }, 'workers started');
-
   const stop = (signal: NodeJS.Signals) => {
     if (ending) return;
     ending = 'stopping';
@@ -175,4 +172,9 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
   // passes it on; a second signal must not fall through to the default handler and kill the drain
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+
+  // only now: a signal that came between the log line and the handlers would find the default
+  // action, kill the primary, and leave its workers to die on a closed IPC channel
+  for (let i = 0; i < count; i++) cluster.fork();
+  log.info({ workers: count }, 'workers started');
 }
