@@ -26,6 +26,7 @@ import { HttpProblem } from './http/problem.js';
 import { Limiter } from './inference/limiter.js';
 import { Predictor } from './inference/predictor.js';
 import { Reader } from './inference/reader.js';
+import { NOT_A_DIGIT } from './read/classifier-cuts.js';
 import { residentMlp } from './model/mlp.js';
 import { loadWeights } from './model/weights/load.js';
 import { WeightsError, type LoadedModel } from './model/weights/types.js';
@@ -56,12 +57,12 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const RETRY_AFTER_SECONDS = 1;
 
 /** The service answers 784 pixels in, 10 digits out; any other network is a configuration mistake. */
-function checkServesDigits(model: LoadedModel): void {
+function checkShape(model: LoadedModel, wanted: number, what: string): void {
   const { inputSize, classes } = model.mlp;
-  if (inputSize !== INPUT_SIZE || classes !== DIGIT_CLASSES) {
+  if (inputSize !== INPUT_SIZE || classes !== wanted) {
     throw new WeightsError(
       model.info.file,
-      `the network maps ${inputSize} inputs to ${classes} classes; this service needs ${INPUT_SIZE} -> ${DIGIT_CLASSES}`,
+      `the network maps ${inputSize} inputs to ${classes} classes; ${what} needs ${INPUT_SIZE} -> ${wanted}`,
     );
   }
 }
@@ -95,6 +96,8 @@ function serverTimeouts(requestTimeoutMs: number) {
 export interface BuildOptions {
   /** a preloaded model (tests share one instead of reading the file per app) */
   model?: LoadedModel;
+  /** a preloaded parts model, likewise */
+  parts?: LoadedModel;
   /** this process is a cluster worker: metrics and rate-limit counts are the whole cluster's, kept by the primary */
   cluster?: WorkerLink;
 }
@@ -107,7 +110,9 @@ export function stopBeingReady(app: FastifyInstance): void {
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const loaded = options.model ?? (await loadWeights(config.WEIGHTS));
-  checkServesDigits(loaded);
+  checkShape(loaded, DIGIT_CLASSES, 'this service');
+  const parts = options.parts ?? (await loadWeights(config.PARTS_WEIGHTS));
+  checkShape(parts, NOT_A_DIGIT + 1, 'the parts model (PARTS_WEIGHTS)');
   const resident = residentMlp(loaded.mlp);
   const model: LoadedModel = { ...loaded, mlp: resident.mlp };
 
@@ -163,7 +168,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const predictor = new Predictor(model, decodeLimits, decodeSlots);
   app.decorate('config', config);
   app.decorate('predictor', predictor);
-  app.decorate('reader', new Reader(model, decodeLimits, decodeSlots, config.MAX_READ_DIGITS));
+  app.decorate('reader', new Reader(model, parts.mlp, decodeLimits, decodeSlots, config.MAX_READ_DIGITS));
   app.decorate('metrics', metrics);
   const onEvalReport = (r: EvalReport) => {
     metrics.evalAccuracy.set({ dataset: r.dataset.name }, r.accuracy);

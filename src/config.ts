@@ -14,6 +14,7 @@ export const SERVICE_VERSION: string = (JSON.parse(readFileSync(resolve(PROJECT_
   .version;
 
 export const DEFAULT_WEIGHTS = resolve(PROJECT_ROOT, 'weights/digit-serve-mlp.safetensors');
+export const DEFAULT_PARTS_WEIGHTS = resolve(PROJECT_ROOT, 'weights/digit-serve-parts.safetensors');
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -21,6 +22,11 @@ export const ConfigSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   WEIGHTS: z.string().min(1).default(DEFAULT_WEIGHTS).describe('.safetensors (native) or .pkl (the book) weights file'),
+  PARTS_WEIGHTS: z
+    .string()
+    .min(1)
+    .default(DEFAULT_PARTS_WEIGHTS)
+    .describe('the parts model /read scores the parts of touching digits with: 784 inputs, 11 classes (10 = not one digit)'),
   MNIST_DIR: z
     .string()
     .min(1)

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_WEIGHTS } from '../src/config.js';
+import { DEFAULT_PARTS_WEIGHTS, DEFAULT_WEIGHTS } from '../src/config.js';
 
 const run = promisify(execFile);
 
@@ -46,6 +46,20 @@ describe('start-up failures', () => {
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toContain(`cannot load weights from ${file}:`);
+  });
+
+  it('refuses a network of the wrong shape for either model, naming the file and the setting', async () => {
+    // the digit model where the parts model belongs, and the other way round
+    const asParts = await startWith({ PARTS_WEIGHTS: DEFAULT_WEIGHTS });
+    expect(asParts.code).toBe(1);
+    expect(oneLine(asParts.stderr)).toEqual([
+      `digit-serve: cannot load weights from ${DEFAULT_WEIGHTS}: the network maps 784 inputs to 10 classes; the parts model (PARTS_WEIGHTS) needs 784 -> 11`,
+    ]);
+    const asDigits = await startWith({ WEIGHTS: DEFAULT_PARTS_WEIGHTS });
+    expect(asDigits.code).toBe(1);
+    expect(oneLine(asDigits.stderr)).toEqual([
+      `digit-serve: cannot load weights from ${DEFAULT_PARTS_WEIGHTS}: the network maps 784 inputs to 11 classes; this service needs 784 -> 10`,
+    ]);
   });
 
   it('lists every invalid setting at once', async () => {

@@ -5,15 +5,13 @@
 import { NUMBER_FAMILIES } from './families.js';
 import { readableSource, renderNumber } from './numbers.js';
 import { scoreReads, type ReadAnswer } from './score.js';
-import { DEFAULT_WEIGHTS } from '../../src/config.js';
-import { loadWeights } from '../../src/model/weights/load.js';
 import { loadTestSet } from '../../test/support/mnist.js';
-import { readPicture, LIMITS } from '../../test/read/read-picture.js';
+import { loadShippedModels, readPicture, LIMITS } from '../../test/read/read-picture.js';
 
 const perFamily = Number(process.argv[2] ?? 100);
 const seed = Number(process.argv[3] ?? 1);
 const only = process.argv[4];
-const [set, model] = await Promise.all([loadTestSet(), loadWeights(DEFAULT_WEIGHTS)]);
+const [set, { model, models }] = await Promise.all([loadTestSet(), loadShippedModels()]);
 const source = readableSource(set, model);
 const truths = [];
 const answers: ReadAnswer[] = [];
@@ -21,7 +19,7 @@ const started = performance.now();
 for (const family of NUMBER_FAMILIES.filter((f) => !only || f.name === only)) {
   for (let i = 0; i < perFamily; i++) {
     const { bytes, truth } = await renderNumber(family, source, i, seed);
-    const text = await readPicture(bytes, model, LIMITS);
+    const text = await readPicture(bytes, models, LIMITS);
     truths.push(truth);
     answers.push(text === '' ? { code: 'no_digit' } : { text });
     if (process.env.VERBOSE && text !== truth.text) console.log(family.name, i, truth.medium, truth.text, '->', text);

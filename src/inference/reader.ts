@@ -18,6 +18,8 @@ import type { Box } from '../preprocess/plane.js';
 import { stackRows } from '../preprocess/tensor.js';
 import { decodeLine, LINE_SIDE } from '../read/decode-line.js';
 import { segmentLine, type SegmentedDigit } from '../read/segment.js';
+import type { ReadModels } from '../read/classifier-cuts.js';
+import type { Mlp } from '../model/mlp.js';
 import { runOrShed } from './decode-slots.js';
 import type { Limiter } from './limiter.js';
 import { ON_THREAD_SLICE_MS, preprocessPictures } from './predictor.js';
@@ -52,12 +54,17 @@ interface Segmented {
 }
 
 export class Reader {
+  private readonly models: ReadModels;
+
   constructor(
     readonly model: LoadedModel,
+    parts: Mlp,
     private readonly limits: DecodeLimits,
     private readonly decodeSlots: Limiter,
     private readonly maxDigits: number,
-  ) {}
+  ) {
+    this.models = { digits: model.mlp, parts };
+  }
 
   async readOne(item: InputItem): Promise<Reading> {
     const [result] = await this.readMany([item]);
@@ -122,7 +129,7 @@ export class Reader {
   }
 
   private segment(bytes: Buffer, image: GreyImage, size: ImageSize): Segmented | HttpProblem {
-    const { digits, lines } = segmentLine(image, this.model.mlp);
+    const { digits, lines } = segmentLine(image, this.models);
     if (digits.length === 0) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
     if (lines > 1) {
       return new HttpProblem('several_lines', `the image holds ${lines} lines of digits; /read reads one: crop the picture to one line`, {

@@ -1,22 +1,33 @@
 /**
- * Cutting touching digits where the model reads both sides best: among the thinnest columns
- * near each even split, the cut whose left part and the rest up to the next cut the model
- * reads with the highest product of confidences. The thinnest column alone often cuts through
- * a loop or a bar where the two digits happen to thin out, leaving each part unreadable. A
- * digit the model reads whole more surely than its parts stays whole.
+ * Cutting touching digits into the parts that read best as whole digits. The digit model reads
+ * almost anything confidently as some digit (half a 0 as a 1, two digits squeezed together as
+ * an 8), so the parts are scored by a second network of the same shape, the parts model
+ * (weights/README.md), trained on candidate parts of rendered numbers to answer "not one whole
+ * digit" (its eleventh class) for a part that holds a piece of a digit or pieces of two. Every
+ * candidate part between two candidate cuts is scored in one batch, and a dynamic programme
+ * picks the sequence of parts with the highest product of scores, each part earning a bonus so
+ * that among splits as sure the one with more digits wins.
+ *
+ * The picture's only piece that the digit model reads whole stays whole unless it splits into
+ * sure digits: a picture of one digit reads as /predict reads it.
  */
-import type { Mlp } from '../model/mlp.js';
-import { predictBatch } from '../model/predict.js';
+import { forward, type Mlp } from '../model/mlp.js';
 import { stackRows } from '../preprocess/tensor.js';
 import type { DigitInk } from './pieces.js';
-import type { CutCandidates, CutChooser, PartReader } from './split.js';
+import type { CutChooser, SplitWays } from './split.js';
 
-/** candidate columns tried per cut, thinnest first */
-export const CUT_TRIES = 16;
+/** candidate columns taken from each cut's window, thinnest first */
+export const CUT_TRIES = 6;
+/** a part is at least this and at most this many line heights wide */
+export const NARROW_PART = 0.12;
+export const WIDE_PART = 1.4;
+/** what each part earns, in log-probability */
+export const PART_BONUS = 0.5;
+/** the parts model's class for "not one whole digit" */
+export const NOT_A_DIGIT = 10;
 /**
- * a piece no wider than this many heights that the model reads whole at least this surely is one
- * digit: a sprawling 5 or a looped 2 splits into parts it also reads surely, two digits squeezed
- * into one reading rarely read so
+ * a piece no wider than this many heights that the parts model scores whole at least this
+ * surely is one digit (a sprawling 5 or a looped 2)
  */
 export const SURE_ASPECT = 1.5;
 export const SURE_WHOLE = 0.95;
@@ -26,56 +37,96 @@ export const SURE_WHOLE = 0.95;
  */
 export const SURE_ALONE = 0.3;
 export const ALONE_ASPECT = 1.7;
+/** unless every part of its best split scores at least this as a whole digit: two touching digits alone in a picture */
+export const SURE_SPLIT = 0.9;
 
-export function classifierCuts(mlp: Mlp, tries = CUT_TRIES): CutChooser {
-  const confidences = confidenceReader(mlp);
-  const confidence = (tensor: Float32Array | null) => confidences([tensor])[0]!;
-  /** The best cuts of one way to split, and the geometric mean of its parts' confidences. */
-  const bestOf = (digit: DigitInk, candidates: CutCandidates, read: PartReader) => {
-    const cuts: number[] = [];
-    const parts: (Float32Array | null)[] = [];
-    let from = digit.box.x0;
-    candidates.forEach((options, k) => {
-      // the right part runs to where the next cut would go without this one's choice
-      const to = k + 1 < candidates.length ? candidates[k + 1]![0]! - 1 : digit.box.x1;
-      const tried = options.slice(0, tries);
-      const sure = confidences([...tried.map((cut) => read(from, cut - 1)), ...tried.map((cut) => read(cut, to))]);
-      let best = options[0]!;
-      let bestScore = -1;
-      tried.forEach((cut, i) => {
-        const s = sure[i]! * sure[tried.length + i]!;
-        if (s > bestScore) [best, bestScore] = [cut, s];
-      });
-      cuts.push(best);
-      parts.push(read(from, best - 1));
-      from = best;
-    });
-    parts.push(read(from, digit.box.x1));
-    return { cuts, score: parts.reduce((product, part) => product * confidence(part), 1) ** (1 / parts.length) };
-  };
-  return (digit, ways, read, alone) => {
-    // kept whole when the model reads it whole more surely than any split's parts, on average: a wide 0 or 2
-    let best = { cuts: [] as number[], score: confidence(read(digit.box.x0, digit.box.x1)) };
-    const aspect = (digit.box.x1 - digit.box.x0 + 1) / (digit.box.y1 - digit.box.y0 + 1);
-    if (alone ? aspect < ALONE_ASPECT && best.score >= SURE_ALONE : aspect < SURE_ASPECT && best.score >= SURE_WHOLE) return [];
-    for (const candidates of ways) {
-      const split = bestOf(digit, candidates, read);
-      if (split.score > best.score) best = split;
+/** The two networks reading a line: the digit model and the parts model. */
+export interface ReadModels {
+  readonly digits: Mlp;
+  readonly parts: Mlp;
+}
+
+/** Candidate cuts of a wide digit (its edges first and last) and the parts between two of them a digit could fill. */
+export interface PartCandidates {
+  readonly cuts: readonly number[];
+  /** indices into cuts: the part from cuts[a] to cuts[b] - 1 */
+  readonly spans: readonly (readonly [number, number])[];
+}
+
+export function candidateParts({ digit, ways, lineHeight }: SplitWays): PartCandidates {
+  const columns = new Set([digit.box.x0, digit.box.x1 + 1]);
+  for (const way of ways) for (const window of way) for (const x of window.slice(0, CUT_TRIES)) columns.add(x);
+  const cuts = [...columns].sort((a, b) => a - b);
+  const spans: [number, number][] = [];
+  for (let a = 0; a < cuts.length; a++) {
+    for (let b = a + 1; b < cuts.length; b++) {
+      const w = cuts[b]! - cuts[a]!;
+      if (w > WIDE_PART * lineHeight) break;
+      if (w >= NARROW_PART * lineHeight) spans.push([a, b]);
     }
-    return best.cuts;
+  }
+  return { cuts, spans };
+}
+
+/** `tensorOf` turns a digit into the model's input (null when it holds no ink). */
+export function classifierCuts(models: ReadModels, tensorOf: (digit: DigitInk) => Float32Array | null): CutChooser {
+  const digitConfidence = scoreReader(models.digits, (p, k) => p[k]!);
+  const partScore = scoreReader(models.parts, wholeDigitScore);
+  return (split) => {
+    const { digit, part, alone, ways } = split;
+    const whole = tensorOf(part(digit.box.x0, digit.box.x1));
+    const aspect = (digit.box.x1 - digit.box.x0 + 1) / (digit.box.y1 - digit.box.y0 + 1);
+    if (!alone && aspect < SURE_ASPECT && partScore([whole])[0]! >= SURE_WHOLE) return [];
+    const { cuts, spans } = candidateParts(split);
+    const scores = partScore(spans.map(([a, b]) => tensorOf(part(cuts[a]!, cuts[b]! - 1))));
+    const best = new Float64Array(cuts.length).fill(-Infinity);
+    /** the span that ends each cut's best sequence */
+    const via = new Int32Array(cuts.length).fill(-1);
+    best[0] = 0;
+    // spans are in order of their left cut: every way into a cut is known before a span leaves it
+    spans.forEach(([a, b], k) => {
+      const total = best[a]! + Math.log(Math.max(scores[k]!, 1e-6)) + PART_BONUS;
+      if (total > best[b]!) [best[b], via[b]] = [total, k];
+    });
+    if (via[cuts.length - 1] === -1) return ways[0]!.map((c) => c[0]!);
+    const chosen: number[] = [];
+    let leastSure = 1;
+    for (let j = cuts.length - 1; j > 0; j = spans[via[j]!]![0]) {
+      leastSure = Math.min(leastSure, scores[via[j]!]!);
+      if (spans[via[j]!]![0] > 0) chosen.unshift(cuts[spans[via[j]!]![0]]!);
+    }
+    // the picture's only piece, read whole as /predict would read it, is split only into sure digits
+    const readAlone = alone && aspect < ALONE_ASPECT && digitConfidence([whole])[0]! >= SURE_ALONE;
+    return readAlone && leastSure < SURE_SPLIT ? [] : chosen;
   };
 }
 
+/** The parts model's score for a part being one whole digit: the probability of its likeliest digit. */
+function wholeDigitScore(probabilities: Float32Array, _best: number): number {
+  let score = 0;
+  for (let k = 0; k < NOT_A_DIGIT; k++) score = Math.max(score, probabilities[k]!);
+  return score;
+}
+
 /**
- * The model's confidence in each part (0 for a part with no ink), the parts not read yet read
- * in one batch: the model reads a row alike alone or in a batch, and the reader hands back the
+ * A model's score of each input (0 for a part with no ink), the inputs not read yet read in one
+ * batch: the model reads a row alike alone or in a batch, and the digit reader hands back the
  * same tensor for a part met again, so each part is read once.
  */
-function confidenceReader(mlp: Mlp): (tensors: readonly (Float32Array | null)[]) => number[] {
+function scoreReader(mlp: Mlp, score: (probabilities: Float32Array, best: number) => number) {
   const known = new Map<Float32Array, number>();
-  return (tensors) => {
+  return (tensors: readonly (Float32Array | null)[]): number[] => {
     const fresh = [...new Set(tensors.filter((t): t is Float32Array => t !== null && !known.has(t)))];
-    if (fresh.length > 0) predictBatch(mlp, stackRows(fresh), fresh.length).forEach((p, i) => known.set(fresh[i]!, p.confidence));
+    if (fresh.length > 0) {
+      const k = mlp.classes;
+      const probs = forward(mlp, stackRows(fresh), fresh.length);
+      fresh.forEach((t, i) => {
+        const row = probs.subarray(i * k, (i + 1) * k);
+        let best = 0;
+        for (let c = 1; c < k; c++) if (row[c]! > row[best]!) best = c;
+        known.set(t, score(row, best));
+      });
+    }
     return tensors.map((t) => (t ? known.get(t)! : 0));
   };
 }

@@ -9,7 +9,7 @@ import type { InkCrop } from '../preprocess/ink.js';
 import { mnistPixels } from '../preprocess/normalise.js';
 import type { Box } from '../preprocess/plane.js';
 import type { LineInk } from './line-ink.js';
-import type { DigitInk } from './pieces.js';
+import { cutColumn, type DigitInk } from './pieces.js';
 
 export interface DigitPixels {
   /** the tight box around the digit's own ink, in the picture's pixels */
@@ -71,7 +71,9 @@ function ownInk(ink: LineInk, labels: Int32Array, thresholds: Uint8Array, digit:
     for (let y = area.y0; y <= area.y1; y++) {
       const row = y * w;
       const out = (y - area.y0) * aw - area.x0;
-      for (let x = from; x <= to; x++) {
+      const first = p.left ? Math.max(from, cutColumn(p.left, y)) : from;
+      const last = p.right ? Math.min(to, cutColumn(p.right, y) - 1) : to;
+      for (let x = first; x <= last; x++) {
         if (labels[row + x] !== p.label) continue;
         owned[out + x] = 1;
         if (y < inside.y0 || y > inside.y1 || x < inside.x0 || x > inside.x1) continue;

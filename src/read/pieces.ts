@@ -9,6 +9,22 @@ export interface Piece {
   /** the columns of the component that belong to this digit, inclusive */
   readonly x0: number;
   readonly x1: number;
+  /** where touching digits were cut apart: the piece holds the pixels at or right of `left`, left of `right` */
+  readonly left?: CutPath;
+  readonly right?: CutPath;
+}
+
+/** A cut between touching digits: per row from y0, the first column right of it. */
+export interface CutPath {
+  /** the column it was searched around: names the cut */
+  readonly at: number;
+  readonly y0: number;
+  readonly xs: Int32Array;
+}
+
+/** The first column right of the cut on row y (rows beyond the path take its end's). */
+export function cutColumn(cut: CutPath, y: number): number {
+  return cut.xs[Math.min(cut.xs.length - 1, Math.max(0, y - cut.y0))]!;
 }
 
 export interface DigitInk {

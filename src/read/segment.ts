@@ -5,11 +5,10 @@
  * pieces put together (group.ts, join.ts), touching digits cut apart (split.ts), and each
  * digit normalised as /predict normalises a one-digit picture (digit-pixels.ts).
  */
-import type { Mlp } from '../model/mlp.js';
 import { MIN_INK_EXTENT, type GreyImage } from '../preprocess/ink.js';
 import type { Box, Plane } from '../preprocess/plane.js';
 import { pixelsToTensor } from '../preprocess/tensor.js';
-import { classifierCuts } from './classifier-cuts.js';
+import { classifierCuts, type ReadModels } from './classifier-cuts.js';
 import { labelComponents } from './components.js';
 import { digitPixels } from './digit-pixels.js';
 import { groupDigits, PIECE_HEIGHT } from './group.js';
@@ -42,18 +41,19 @@ export interface SegmentedDigit {
 }
 
 /**
- * With the model, the pieces of broken digits are joined (join.ts) and touching digits cut
- * (split.ts) as the model reads them best; without, by their shapes alone.
+ * With the models, the pieces of broken digits are joined as the digit model reads them best
+ * (join.ts) and touching digits cut into the parts the parts model scores as whole digits
+ * (classifier-cuts.ts); without, by their shapes alone.
  */
-export function segmentLine(image: GreyImage, mlp?: Mlp): Segmentation {
+export function segmentLine(image: GreyImage, models?: ReadModels): Segmentation {
   const ink = lineInk(image);
   if (ink === null) return { digits: [], lines: 0 };
   const { labels, thresholds, digits, lines } = digitShapes(ink);
   const read = digitReader(ink, labels, thresholds);
   const tensorOf = (digit: DigitInk) => read(digit)?.tensor ?? null;
-  const whole = mlp ? joinBroken(digits, mlp, tensorOf) : digits;
-  const chooseCuts = mlp ? classifierCuts(mlp) : thinnestCuts;
-  const found = splitTouching(whole, labels, image.width, chooseCuts, tensorOf).flatMap((digit) => read(digit) ?? []);
+  const whole = models ? joinBroken(digits, models.digits, tensorOf) : digits;
+  const chooseCuts = models ? classifierCuts(models, tensorOf) : thinnestCuts;
+  const found = splitTouching(whole, labels, image.width, chooseCuts).flatMap((digit) => read(digit) ?? []);
   return { digits: found, lines: found.length > 0 ? lines : 0 };
 }
 
@@ -62,10 +62,16 @@ export function segmentLine(image: GreyImage, mlp?: Mlp): Segmentation {
  * and pieces, and joining, cutting and the final read meet the same digits (and the same parts
  * of a wide one) again and again.
  */
-function digitReader(ink: LineInk, labels: Int32Array, thresholds: Uint8Array): (digit: DigitInk) => SegmentedDigit | null {
+export function digitReader(ink: LineInk, labels: Int32Array, thresholds: Uint8Array): (digit: DigitInk) => SegmentedDigit | null {
   const known = new Map<string, SegmentedDigit | null>();
   return (digit) => {
-    const key = [digit.box.x0, digit.box.y0, digit.box.x1, digit.box.y1, ...digit.pieces.flatMap((p) => [p.label, p.x0, p.x1])].join(',');
+    const key = [
+      digit.box.x0,
+      digit.box.y0,
+      digit.box.x1,
+      digit.box.y1,
+      ...digit.pieces.flatMap((p) => [p.label, p.x0, p.x1, p.left?.at ?? -1, p.right?.at ?? -1]),
+    ].join(',');
     const seen = known.get(key);
     if (seen !== undefined) return seen;
     const found = digitPixels(ink, labels, thresholds, digit);
@@ -76,7 +82,7 @@ function digitReader(ink: LineInk, labels: Int32Array, thresholds: Uint8Array): 
 }
 
 /** The line's digits as ink: printed lines erased, components labelled, grouped, specks and short marks dropped. */
-function digitShapes(ink: LineInk): { labels: Int32Array; thresholds: Uint8Array; digits: DigitInk[]; lines: number } {
+export function digitShapes(ink: LineInk): { labels: Int32Array; thresholds: Uint8Array; digits: DigitInk[]; lines: number } {
   const { width, height: h } = ink.levels;
   const minHeight = Math.max(MIN_DIGIT_HEIGHT * h, MIN_INK_EXTENT * Math.max(width, h));
   const { mask, thresholds } = inkOffLines(ink, minHeight);

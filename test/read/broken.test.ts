@@ -5,20 +5,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NUMBER_FAMILIES } from '../../bench/numbers/families.js';
 import { readableSource, renderNumber, type DigitSource } from '../../bench/numbers/numbers.js';
-import { DEFAULT_WEIGHTS } from '../../src/config.js';
-import { loadWeights } from '../../src/model/weights/load.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
+import type { ReadModels } from '../../src/read/classifier-cuts.js';
 import { decodeLine } from '../../src/read/decode-line.js';
 import { segmentLine } from '../../src/read/segment.js';
 import { greyImage, onPaper, strokes } from '../preprocess/drawing.js';
 import { loadTestSet } from '../support/mnist.js';
 import { hasSharedData } from '../support/shared-data.js';
-import { LIMITS, readPicture } from './read-picture.js';
+import { LIMITS, loadShippedModels, readPicture } from './read-picture.js';
 
 let model: LoadedModel;
+let models: ReadModels;
 
 beforeAll(async () => {
-  model = await loadWeights(DEFAULT_WEIGHTS);
+  ({ model, models } = await loadShippedModels());
 });
 
 describe('drawn', () => {
@@ -38,7 +38,7 @@ describe('drawn', () => {
     const picture = await greyImage(onPaper(ink, 235, 30), w, h)
       .png()
       .toBuffer();
-    const { digits } = segmentLine(await decodeLine(picture, LIMITS), model.mlp);
+    const { digits } = segmentLine(await decodeLine(picture, LIMITS), models);
     expect(digits.map((d) => (d.box.x0 + d.box.x1) >> 1)).toEqual([80, 200, 320]);
   });
 });
@@ -54,6 +54,6 @@ describe.skipIf(!hasSharedData)('the numbers corpus, broken family', () => {
   it.each([20, 25, 73, 92])('reads picture %i of seed 2', async (index) => {
     const family = NUMBER_FAMILIES.find((f) => f.name === 'broken')!;
     const { bytes, truth } = await renderNumber(family, source, index, 2);
-    expect(await readPicture(bytes, model, LIMITS)).toBe(truth.text);
+    expect(await readPicture(bytes, models, LIMITS)).toBe(truth.text);
   });
 });

@@ -7,22 +7,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { numberFamilyNamed } from '../../bench/numbers/families.js';
 import { readableSource, renderNumber, type DigitSource } from '../../bench/numbers/numbers.js';
-import { DEFAULT_WEIGHTS } from '../../src/config.js';
-import { loadWeights } from '../../src/model/weights/load.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
+import type { ReadModels } from '../../src/read/classifier-cuts.js';
 import { decodeLine } from '../../src/read/decode-line.js';
 import { segmentLine } from '../../src/read/segment.js';
 import { greyImage, onPaper, strokes, type Segment } from '../preprocess/drawing.js';
 import { loadTestSet } from '../support/mnist.js';
 import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
-import { LIMITS, readPicture } from './read-picture.js';
+import { LIMITS, loadShippedModels, readPicture } from './read-picture.js';
 
 warnIfSharedDataMissing('the numbers-corpus pictures of test/read/forms.test.ts');
 
 let model: LoadedModel;
+let models: ReadModels;
 
 beforeAll(async () => {
-  model = await loadWeights(DEFAULT_WEIGHTS);
+  ({ model, models } = await loadShippedModels());
 });
 
 const [W, H] = [640, 180];
@@ -53,7 +53,7 @@ async function segment(ink: Uint8Array) {
   const png = await greyImage(onPaper(ink, 235, 30), W, H)
     .png()
     .toBuffer();
-  return segmentLine(await decodeLine(png, LIMITS), model.mlp);
+  return segmentLine(await decodeLine(png, LIMITS), models);
 }
 
 describe('drawn forms', () => {
@@ -73,7 +73,7 @@ describe.skipIf(!hasSharedData)('numbers corpus pictures that once read as digit
 
   const read = async (family: string, index: number, seed: number) => {
     const { bytes, truth } = await renderNumber(numberFamilyNamed(family), source, index, seed);
-    return { text: await readPicture(bytes, model, LIMITS), truth: truth.text };
+    return { text: await readPicture(bytes, models, LIMITS), truth: truth.text };
   };
 
   // empty boxes whose noise or corner shading stretched the ink's extent, hiding the lines

@@ -1,19 +1,28 @@
-/** A picture's digits read with segmentLine and the model: the text, '' when there is none. */
+/** A picture's digits read with segmentLine and the shipped models: the text, '' when there is none. */
+import { DEFAULT_PARTS_WEIGHTS, DEFAULT_WEIGHTS } from '../../src/config.js';
 import { predictBatch } from '../../src/model/predict.js';
+import { loadWeights } from '../../src/model/weights/load.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
 import { DEFAULT_ALLOWED_FORMATS, type DecodeLimits } from '../../src/preprocess/decode.js';
 import { INPUT_SIZE } from '../../src/preprocess/tensor.js';
+import type { ReadModels } from '../../src/read/classifier-cuts.js';
 import { decodeLine } from '../../src/read/decode-line.js';
 import { segmentLine } from '../../src/read/segment.js';
 
 export const LIMITS: DecodeLimits = { maxInputPixels: 40_000_000, allowedFormats: DEFAULT_ALLOWED_FORMATS };
 
-export async function readPicture(bytes: Uint8Array, model: LoadedModel, limits: DecodeLimits): Promise<string> {
-  const digits = segmentLine(await decodeLine(bytes, limits), model.mlp).digits;
+/** The shipped digit model, and the two networks /read reads a line with. */
+export async function loadShippedModels(): Promise<{ model: LoadedModel; models: ReadModels }> {
+  const [model, parts] = await Promise.all([loadWeights(DEFAULT_WEIGHTS), loadWeights(DEFAULT_PARTS_WEIGHTS)]);
+  return { model, models: { digits: model.mlp, parts: parts.mlp } };
+}
+
+export async function readPicture(bytes: Uint8Array, models: ReadModels, limits: DecodeLimits): Promise<string> {
+  const digits = segmentLine(await decodeLine(bytes, limits), models).digits;
   if (digits.length === 0) return '';
   const batch = new Float32Array(digits.length * INPUT_SIZE);
   digits.forEach((d, i) => batch.set(d.tensor, i * INPUT_SIZE));
-  return predictBatch(model.mlp, batch, digits.length)
+  return predictBatch(models.digits, batch, digits.length)
     .map((p) => p.prediction)
     .join('');
 }

