@@ -26,8 +26,9 @@ export const PART_BONUS = 0.5;
 /** the parts model's class for "not one whole digit" */
 export const NOT_A_DIGIT = 10;
 /**
- * a piece no wider than this many heights that the parts model scores whole at least this
- * surely is one digit (a sprawling 5 or a looped 2)
+ * a piece no wider than this many heights that the digit model reads whole at least this
+ * surely is one digit: a sprawling 5 or a looped 2, wider than the digits around it, which
+ * the parts model (leaning towards "not one digit") would let the split take
  */
 export const SURE_ASPECT = 1.5;
 export const SURE_WHOLE = 0.95;
@@ -76,7 +77,7 @@ export function classifierCuts(models: ReadModels, tensorOf: (digit: DigitInk) =
     const { digit, part, alone, ways } = split;
     const whole = tensorOf(part(digit.box.x0, digit.box.x1));
     const aspect = (digit.box.x1 - digit.box.x0 + 1) / (digit.box.y1 - digit.box.y0 + 1);
-    if (!alone && aspect < SURE_ASPECT && partScore([whole])[0]! >= SURE_WHOLE) return [];
+    if (!alone && aspect < SURE_ASPECT && digitConfidence([whole])[0]! >= SURE_WHOLE) return [];
     const { cuts, spans } = candidateParts(split);
     const scores = partScore(spans.map(([a, b]) => tensorOf(part(cuts[a]!, cuts[b]! - 1))));
     const best = new Float64Array(cuts.length).fill(-Infinity);
