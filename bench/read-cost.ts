@@ -6,10 +6,10 @@
  * + stime of its process, from /proc/<pid>/stat, before and after each run of requests: the
  * client's own work is not in it) and the wall latency a client sees; then /read over /predict.
  *
- *   nice npm run bench:read -- [--rounds 5] [--requests 200] [--concurrency 1,4] [--pictures 4] [--seed 1]
+ *   nice npm run bench:read -- [--rounds 5] [--requests 200] [--concurrency 1,4] [--pictures 4] [--seed 1] [--family spaced]
  *
  * The one-digit photos are bench/corpus's photo family (JPEG) of the first --pictures test
- * digits; the numbers are the first --pictures pictures of the numbers corpus's spaced family
+ * digits; the numbers are the first --pictures pictures of the numbers corpus's --family
  * that came out as 5-digit photos (JPEG). Each run of requests cycles through its pictures.
  */
 import { execFileSync } from 'node:child_process';
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '1,4' },
     pictures: { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
+    family: { type: 'string', default: 'spaced' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -42,6 +43,7 @@ const REQUESTS = Number(values.requests);
 const CONCURRENCIES = values.concurrency.split(',').map(Number);
 const PICTURES = Number(values.pictures);
 const SEED = Number(values.seed);
+const FAMILY = values.family;
 const NUMBER_DIGITS = 5;
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
@@ -80,17 +82,17 @@ async function oneDigitPhotos(set: LabelledImages): Promise<Kind> {
   return { name: '/predict, 1-digit photo', path: '/predict', bodies: files.map(upload), about: await describeJpegs(files) };
 }
 
-/** The first spaced pictures that came out as photos of NUMBER_DIGITS digits, and their texts. */
+/** The first pictures of FAMILY that came out as photos of NUMBER_DIGITS digits, and their texts. */
 async function numberPhotos(set: LabelledImages): Promise<Kind & { texts: string[] }> {
   const source = readableSource(set, await loadWeights(DEFAULT_WEIGHTS));
-  const spaced = numberFamilyNamed('spaced');
+  const family = numberFamilyNamed(FAMILY);
   const files: Buffer[] = [];
   const texts: string[] = [];
   for (let i = 0; files.length < PICTURES; i++) {
-    const { bytes, truth } = await renderNumber(spaced, source, i, SEED);
+    const { bytes, truth } = await renderNumber(family, source, i, SEED);
     if (truth.medium !== 'photo' || truth.digits.length !== NUMBER_DIGITS) continue;
     files.push(bytes);
-    texts.push(`spaced/${i}.jpg ${truth.text}`);
+    texts.push(`${FAMILY}/${i}.jpg ${truth.text}`);
   }
   const about = await describeJpegs(files);
   return { name: `/read, ${NUMBER_DIGITS}-digit photo`, path: '/read', bodies: files.map(upload), about, texts };

@@ -2,7 +2,7 @@
  * Trains the parts model (src/read/classifier-cuts.ts): the digit network's shape with an
  * eleventh class, "not one whole digit", that scores the candidate parts of touching digits.
  *
- *   npm run train:parts -- [--pictures 300] [--holdout-pictures 40] [--seed 1000] [--holdout-seed 2000]
+ *   npm run train:parts -- [--pictures 800] [--holdout-pictures 40] [--seed 1000] [--holdout-seed 2000]
  *     [--epochs 15] [--keep 0.15] [--out weights/digit-serve-parts.safetensors]
  *
  * Its examples are what the service meets: numbers of the numbers corpus's families drawn from
@@ -45,7 +45,7 @@ const RUN_WIDTH = 1.6;
 
 const { values } = parseArgs({
   options: {
-    pictures: { type: 'string', default: '300' },
+    pictures: { type: 'string', default: '800' },
     'holdout-pictures': { type: 'string', default: '40' },
     seed: { type: 'string', default: '1000' },
     'holdout-seed': { type: 'string', default: '2000' },

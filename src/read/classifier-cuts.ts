@@ -18,6 +18,8 @@ import type { CutChooser, SplitWays } from './split.js';
 
 /** candidate columns taken from each cut's window, thinnest first */
 export const CUT_TRIES = 6;
+/** candidate cuts closer than this many line heights are one (the nearer the left edge kept) */
+export const CUT_SPACING = 0.04;
 /** a part is at least this and at most this many line heights wide */
 export const NARROW_PART = 0.12;
 export const WIDE_PART = 1.4;
@@ -55,9 +57,15 @@ export interface PartCandidates {
 }
 
 export function candidateParts({ digit, ways, lineHeight }: SplitWays): PartCandidates {
-  const columns = new Set([digit.box.x0, digit.box.x1 + 1]);
+  const end = digit.box.x1 + 1;
+  const columns = new Set([digit.box.x0]);
   for (const way of ways) for (const window of way) for (const x of window.slice(0, CUT_TRIES)) columns.add(x);
-  const cuts = [...columns].sort((a, b) => a - b);
+  // neighbouring columns cut alike: one candidate per CUT_SPACING, the digit's own edges kept
+  const spacing = CUT_SPACING * lineHeight;
+  const cuts: number[] = [];
+  for (const x of [...columns].sort((a, b) => a - b)) if (cuts.length === 0 || x - cuts.at(-1)! >= spacing) cuts.push(x);
+  if (cuts.length > 1 && end - cuts.at(-1)! < spacing) cuts.pop();
+  cuts.push(end);
   const spans: [number, number][] = [];
   for (let a = 0; a < cuts.length; a++) {
     for (let b = a + 1; b < cuts.length; b++) {

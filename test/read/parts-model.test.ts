@@ -80,8 +80,8 @@ describe.skipIf(!hasSharedData)('the parts model on MNIST test digits', () => {
     const digits = share(read.map((c) => c !== NOT_A_DIGIT));
     const own = share(read.map((c, k) => c === set.labels[indices[k]!]));
     console.log(`whole digits called a digit: ${digits.toFixed(3)}, their own: ${own.toFixed(3)}`);
-    expect(digits).toBeGreaterThanOrEqual(0.7);
-    expect(own).toBeGreaterThanOrEqual(0.65);
+    expect(digits).toBeGreaterThanOrEqual(0.85);
+    expect(own).toBeGreaterThanOrEqual(0.8);
   });
 
   it('calls the left half of a digit not one digit', () => {
@@ -92,7 +92,7 @@ describe.skipIf(!hasSharedData)('the parts model on MNIST test digits', () => {
     });
     const rate = share(classes(halves).map((c) => c === NOT_A_DIGIT));
     console.log(`left halves called not a digit: ${rate.toFixed(3)}`);
-    expect(rate).toBeGreaterThanOrEqual(0.75);
+    expect(rate).toBeGreaterThanOrEqual(0.7);
   });
 
   it('calls two digits run together not one digit', () => {
@@ -102,6 +102,6 @@ describe.skipIf(!hasSharedData)('the parts model on MNIST test digits', () => {
     });
     const rate = share(classes(pairs).map((c) => c === NOT_A_DIGIT));
     console.log(`pairs called not a digit: ${rate.toFixed(3)}`);
-    expect(rate).toBeGreaterThanOrEqual(0.9);
+    expect(rate).toBeGreaterThanOrEqual(0.95);
   });
 });
