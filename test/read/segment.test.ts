@@ -18,7 +18,7 @@ import { findInk } from '../../src/preprocess/ink.js';
 import { mnistPixels } from '../../src/preprocess/normalise.js';
 import { pixelsToTensor } from '../../src/preprocess/tensor.js';
 import { decodeLine } from '../../src/read/decode-line.js';
-import { segmentLine } from '../../src/read/segment.js';
+import { segmentLine, type Segmentation } from '../../src/read/segment.js';
 import { greyImage, onPaper, seven, strokes } from '../preprocess/drawing.js';
 import { digitPng, loadTestSet } from '../support/mnist.js';
 import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
@@ -55,6 +55,19 @@ async function expectSameAsPredict(bytes: Buffer): Promise<void> {
   const { digits } = segmentLine(image);
   expect(digits).toHaveLength(1);
   expect(digits[0]!.tensor).toEqual(pixelsToTensor(mnistPixels(findInk(image))));
+}
+
+/** Ink drawn in pen on paper, through /read's decode of its PNG and the segmentation (with the models when given). */
+async function segmentDrawn(ink: Uint8Array, w: number, h: number, models?: ReadModels): Promise<Segmentation> {
+  return segmentLine(
+    await decodeLine(
+      await greyImage(onPaper(ink, 235, 30), w, h)
+        .png()
+        .toBuffer(),
+      LIMITS,
+    ),
+    models,
+  );
 }
 
 /** The same picture at the reading resolution: one digit, read as /predict reads it. */
@@ -115,15 +128,7 @@ describe('one digit', () => {
       1,
     );
     const ruled = digit.map((v, i) => Math.max(v, Math.round(0.6 * rule[i]!)));
-    const read = async (ink: Uint8Array) =>
-      segmentLine(
-        await decodeLine(
-          await greyImage(onPaper(ink, 235, 30), w, h)
-            .png()
-            .toBuffer(),
-          LIMITS,
-        ),
-      ).digits;
+    const read = async (ink: Uint8Array) => (await segmentDrawn(ink, w, h)).digits;
     const [plain, onRules] = await Promise.all([read(digit), read(ruled)]);
     expect(onRules).toHaveLength(1);
     expect(onRules[0]!.box).toEqual(plain[0]!.box);
@@ -160,16 +165,7 @@ describe('one digit', () => {
       [100, 250, 400].flatMap((x) => [[x, 20, x, 110] as const, [x + 60, 170, x + 60, 260] as const]),
       5,
     );
-    const lines = async (ink: Uint8Array) =>
-      segmentLine(
-        await decodeLine(
-          await greyImage(onPaper(ink, 235, 30), w, h)
-            .png()
-            .toBuffer(),
-          LIMITS,
-        ),
-        models,
-      ).lines;
+    const lines = async (ink: Uint8Array) => (await segmentDrawn(ink, w, h, models)).lines;
     expect(await lines(climbing)).toBe(1);
     expect(await lines(rows)).toBe(2);
   });
@@ -188,14 +184,7 @@ describe('one digit', () => {
       ],
       6,
     );
-    const digits = segmentLine(
-      await decodeLine(
-        await greyImage(onPaper(ink, 235, 30), w, h)
-          .png()
-          .toBuffer(),
-        LIMITS,
-      ),
-    ).digits;
+    const { digits } = await segmentDrawn(ink, w, h);
     expect(digits).toHaveLength(2);
     const [left, right] = digits.map((d) => d.box);
     // each part holds its whole bar, top to bottom, and the two overlap in columns as the bars do
