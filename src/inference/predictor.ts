@@ -39,6 +39,9 @@ export interface Prediction extends ClassPrediction {
   readonly debug?: { mode: ModelInput['mode']; tensor: number[]; png: string };
 }
 
+/** The one problem both upload routes answer for a picture with no digit in it. */
+export const noDigit = () => new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
+
 export type ItemResult = Prediction | HttpProblem;
 
 export class Predictor {
@@ -78,7 +81,7 @@ export class Predictor {
         const result = await prepared[i]!;
         if (result instanceof HttpProblem) return result;
         // a blank image is the problem `no_digit`, not a confident guess
-        if (result.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
+        if (result.noDigit) return noDigit();
         return { mode: result.mode, tensor: result.tensor, digitsFound: result.digitsFound };
       }),
     );

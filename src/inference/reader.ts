@@ -22,7 +22,7 @@ import type { ReadModels } from '../read/classifier-cuts.js';
 import type { Mlp } from '../model/mlp.js';
 import { runOrShed } from './decode-slots.js';
 import type { Limiter } from './limiter.js';
-import { ON_THREAD_SLICE_MS, preprocessPictures } from './predictor.js';
+import { noDigit, ON_THREAD_SLICE_MS, preprocessPictures } from './predictor.js';
 import { takeTurn } from './turns.js';
 
 const PictureSize = z.object({ width: z.number().int().min(1), height: z.number().int().min(1) });
@@ -130,7 +130,7 @@ export class Reader {
 
   private segment(bytes: Buffer, image: GreyImage, size: ImageSize): Segmented | HttpProblem {
     const { digits, lines } = segmentLine(image, this.models);
-    if (digits.length === 0) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
+    if (digits.length === 0) return noDigit();
     if (lines > 1) {
       return new HttpProblem('several_lines', `the image holds ${lines} lines of digits; /read reads one: crop the picture to one line`, {
         lines,
@@ -161,7 +161,7 @@ export class Reader {
         if (one === undefined) return s;
         const result = await prepared[i]!;
         if (result instanceof HttpProblem) return result;
-        if (result.noDigit) return new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
+        if (result.noDigit) return noDigit();
         return { ...one, digits: [{ box: one.digits[0]!.box, tensor: result.tensor }] };
       }),
     );
