@@ -7,7 +7,8 @@
  * no wider than a digit, is a piece of it (a 5's bar drawn off to the side); a run much
  * shorter than the tallest is a mark (a dash, a dot), not a digit; a run much wider than it is
  * tall is digits that touch, about one per DIGIT_ASPECT of its height, unless it is a solid
- * bar (a dash: its columns are ink from top to bottom). /read segments properly
+ * bar (a dash: its columns are ink from top to bottom). A run that is mostly a printed
+ * frame's lines (an empty row of form boxes) holds no digit. /read segments properly
  * (segment.ts) and may count otherwise.
  */
 import type { InkCrop } from '../preprocess/ink.js';
@@ -18,6 +19,14 @@ export const MARK_HEIGHT = 0.4;
 export const DIGIT_ASPECT = 1;
 /** a run whose columns hold ink over more than this share of its height, on average, is a bar, not digits */
 export const BAR_FILL = 0.5;
+/**
+ * a run at least FRAME_COLUMNS of whose columns hold ink along its top and its bottom edges
+ * (within FRAME_EDGE of its height) and nothing between is a printed frame: a row of form
+ * boxes with nothing, or about one box's worth, written in it. No digit: its count would be
+ * the boxes' width over their height, a warning of several digits on an empty form
+ */
+export const FRAME_COLUMNS = 0.8;
+export const FRAME_EDGE = 0.15;
 /** a run less tall than this share of its neighbour may be a piece of it */
 export const PIECE_HEIGHT = 0.7;
 /** and joins it across a gap of at most this share of the tallest run */
@@ -53,7 +62,23 @@ export function countDigits(found: InkCrop): number {
       joined.push(run);
     }
   }
-  return joined.filter((r) => height(r) >= MARK_HEIGHT * tallest).reduce((sum, r) => sum + digitsIn(r), 0);
+  return joined.filter((r) => height(r) >= MARK_HEIGHT * tallest && !isFrame(found, r)).reduce((sum, r) => sum + digitsIn(r), 0);
+}
+
+/** Whether the run is a printed frame (see FRAME_COLUMNS). */
+function isFrame({ levels, threshold }: InkCrop, run: Run): boolean {
+  const { width, data } = levels;
+  const edge = Math.max(1, Math.round(FRAME_EDGE * height(run)));
+  const inked = (x: number, from: number, to: number) => {
+    for (let y = from; y <= to; y++) if (data[y * width + x]! > threshold) return true;
+    return false;
+  };
+  let hollow = 0;
+  for (let x = run.x0; x <= run.x1; x++) {
+    const edges = inked(x, run.top, run.top + edge - 1) && inked(x, run.bottom - edge + 1, run.bottom);
+    if (edges && !inked(x, run.top + edge, run.bottom - edge)) hollow++;
+  }
+  return hollow >= FRAME_COLUMNS * (run.x1 - run.x0 + 1);
 }
 
 /**

@@ -52,4 +52,16 @@ describe('countDigits (/predict digitsFound)', () => {
   it('finds no digit on blank paper', async () => {
     expect(await digitsFound([])).toBe(0);
   });
+
+  it('counts no digit in an empty row of printed form boxes, and counts a row with digits written in it', async () => {
+    // four boxes sharing their sides: one run of ink whose columns hold ink only along its top and bottom
+    const comb: Segment[] = [[40, 50, 360, 50], [40, 150, 360, 150], ...[40, 120, 200, 280, 360].map((x): Segment => [x, 50, x, 150])];
+    expect(await digitsFound(comb)).toBe(0);
+    // 7s written in three of the boxes, hanging from the top line: counted as before, a digit per height of width
+    const written: Segment[] = [55, 135, 215].flatMap((x): Segment[] => [
+      [x, 50, x + 45, 50],
+      [x + 45, 50, x + 20, 140],
+    ]);
+    expect(await digitsFound([...comb, ...written])).toBe(3);
+  });
 });
