@@ -79,8 +79,9 @@ export function candidateParts({ digit, ways, lineHeight }: SplitWays): PartCand
 
 /** `tensorOf` turns a digit into the model's input (null when it holds no ink). */
 export function classifierCuts(models: ReadModels, tensorOf: (digit: DigitInk) => Float32Array | null): CutChooser {
-  const digitConfidence = scoreReader(models.digits, (p, k) => p[k]!);
-  const partScore = scoreReader(models.parts, wholeDigitScore);
+  // the digit model's confidence in its reading; the parts model's in the likeliest digit (any class but NOT_A_DIGIT)
+  const digitConfidence = scoreReader(models.digits, models.digits.classes);
+  const partScore = scoreReader(models.parts, NOT_A_DIGIT);
   return (split) => {
     const { digit, part, alone, ways } = split;
     const whole = tensorOf(part(digit.box.x0, digit.box.x1));
@@ -100,9 +101,12 @@ export function classifierCuts(models: ReadModels, tensorOf: (digit: DigitInk) =
     if (via[cuts.length - 1] === -1) return ways[0]!.map((c) => c[0]!);
     const chosen: number[] = [];
     let leastSure = 1;
-    for (let j = cuts.length - 1; j > 0; j = spans[via[j]!]![0]) {
-      leastSure = Math.min(leastSure, scores[via[j]!]!);
-      if (spans[via[j]!]![0] > 0) chosen.unshift(cuts[spans[via[j]!]![0]]!);
+    for (let j = cuts.length - 1; j > 0;) {
+      const k = via[j]!;
+      const [a] = spans[k]!;
+      leastSure = Math.min(leastSure, scores[k]!);
+      if (a > 0) chosen.unshift(cuts[a]!);
+      j = a;
     }
     // the picture's only piece, read whole as /predict would read it, is split only into sure digits
     const readAlone = alone && aspect < ALONE_ASPECT && digitConfidence([whole])[0]! >= SURE_ALONE;
@@ -110,31 +114,19 @@ export function classifierCuts(models: ReadModels, tensorOf: (digit: DigitInk) =
   };
 }
 
-/** The parts model's score for a part being one whole digit: the probability of its likeliest digit. */
-function wholeDigitScore(probabilities: Float32Array, _best: number): number {
-  let score = 0;
-  for (let k = 0; k < NOT_A_DIGIT; k++) score = Math.max(score, probabilities[k]!);
-  return score;
-}
-
 /**
- * A model's score of each input (0 for a part with no ink), the inputs not read yet read in one
- * batch: the model reads a row alike alone or in a batch, and the digit reader hands back the
- * same tensor for a part met again, so each part is read once.
+ * A model's score of each input, the highest probability among its first `classes` classes (0
+ * for a part with no ink), the inputs not read yet read in one batch: the model reads a row
+ * alike alone or in a batch, and the digit reader hands back the same tensor for a part met
+ * again, so each part is read once.
  */
-function scoreReader(mlp: Mlp, score: (probabilities: Float32Array, best: number) => number) {
+function scoreReader(mlp: Mlp, classes: number) {
   const known = new Map<Float32Array, number>();
   return (tensors: readonly (Float32Array | null)[]): number[] => {
     const fresh = [...new Set(tensors.filter((t): t is Float32Array => t !== null && !known.has(t)))];
     if (fresh.length > 0) {
-      const k = mlp.classes;
       const probs = forward(mlp, stackRows(fresh), fresh.length);
-      fresh.forEach((t, i) => {
-        const row = probs.subarray(i * k, (i + 1) * k);
-        let best = 0;
-        for (let c = 1; c < k; c++) if (row[c]! > row[best]!) best = c;
-        known.set(t, score(row, best));
-      });
+      fresh.forEach((t, i) => known.set(t, Math.max(...probs.subarray(i * mlp.classes, i * mlp.classes + classes))));
     }
     return tensors.map((t) => (t ? known.get(t)! : 0));
   };
