@@ -56,7 +56,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 /** Seconds a client shed by the event-loop guard is told to wait. */
 const RETRY_AFTER_SECONDS = 1;
 
-/** The service answers 784 pixels in, 10 digits out; any other network is a configuration mistake. */
+/** Each network the service loads maps 784 pixels to a fixed number of classes; any other is a configuration mistake. */
 function checkShape(model: LoadedModel, wanted: number, what: string): void {
   const { inputSize, classes } = model.mlp;
   if (inputSize !== INPUT_SIZE || classes !== wanted) {

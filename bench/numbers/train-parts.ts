@@ -39,7 +39,10 @@ const COVERED = 0.88;
 const STRAY = 0.2;
 /** and is at most this many times the digit's width */
 const OVERSIZE = 1.25;
-/** pieces side by side are candidates up to this many and this many line heights wide, as join.ts tries them */
+/**
+ * runs of pieces side by side, up to this many and this many line heights wide, are examples too
+ * (loosely what join.ts tries, which the digit model scores): more whole digits, pieces and pairs
+ */
 const RUN = 3;
 const RUN_WIDTH = 1.6;
 
