@@ -24,7 +24,7 @@ import { IMAGE_SIDE, stackRows } from '../preprocess/tensor.js';
 import { countDigits } from '../read/count.js';
 import { runOrShed } from './decode-slots.js';
 import type { Limiter } from './limiter.js';
-import { takeTurn } from './turns.js';
+import { mapInTurns } from './turns.js';
 
 /** What the model received, for `debug=1`. */
 export interface ModelInput {
@@ -108,14 +108,6 @@ export class Predictor {
   }
 }
 
-/**
- * Milliseconds of reading on this thread after which a batch waits for another turn (turns.ts):
- * a full batch of photos would otherwise hold other requests and the health probes for its
- * whole reading. Long enough that an ordinary batch of small PNGs runs in one turn: shorter
- * slices cost batches throughput (docs/ARCHITECTURE.md, "Taking turns").
- */
-export const ON_THREAD_SLICE_MS = 50;
-
 /** A picture to preprocess: its bytes and the size its header declares (sizeImages). */
 export interface SizedPicture {
   readonly bytes: Buffer;
@@ -132,7 +124,7 @@ export async function preprocessPictures(
   pictures: readonly (SizedPicture | undefined)[],
   options: PreprocessOptions,
 ): Promise<(Promise<Preprocessed | HttpProblem> | undefined)[]> {
-  const quick = await preprocessOnThread(pictures, options);
+  const quick = await mapInTurns(pictures, (picture) => picture && preprocessSmallImage(picture.bytes, options));
   const slow = runOrShed(
     slots,
     pictures.flatMap((picture, i) =>
@@ -149,23 +141,6 @@ export async function preprocessPictures(
       throw err;
     });
   });
-}
-
-/** preprocessSmallImage for each image (none for a refused one); the caller has its turn (turns.ts), and takes another every ON_THREAD_SLICE_MS. */
-async function preprocessOnThread(
-  images: readonly ({ bytes: Buffer } | undefined)[],
-  options: PreprocessOptions,
-): Promise<(Preprocessed | undefined)[]> {
-  const out: (Preprocessed | undefined)[] = [];
-  let sliceStart = performance.now();
-  for (const image of images) {
-    if (performance.now() - sliceStart >= ON_THREAD_SLICE_MS) {
-      await takeTurn();
-      sliceStart = performance.now();
-    }
-    out.push(image && preprocessSmallImage(image.bytes, options));
-  }
-  return out;
 }
 
 /** /predict reads one digit: a picture that seems to hold a number says so, and where to send it. */

@@ -16,14 +16,14 @@ import type { GreyImage } from '../preprocess/ink.js';
 import { sizeImages } from '../preprocess/index.js';
 import type { Box } from '../preprocess/plane.js';
 import { stackRows } from '../preprocess/tensor.js';
-import { decodeLine, LINE_SIDE } from '../read/decode-line.js';
+import { decodeLine, decodeSmallLine, LINE_SIDE } from '../read/decode-line.js';
 import { segmentLine, type SegmentedDigit } from '../read/segment.js';
 import type { ReadModels } from '../read/classifier-cuts.js';
 import type { Mlp } from '../model/mlp.js';
 import { runOrShed } from './decode-slots.js';
 import type { Limiter } from './limiter.js';
-import { noDigit, ON_THREAD_SLICE_MS, preprocessPictures } from './predictor.js';
-import { takeTurn } from './turns.js';
+import { noDigit, preprocessPictures } from './predictor.js';
+import { mapInTurns, ON_THREAD_SLICE_MS, takeTurn } from './turns.js';
 
 const PictureSize = z.object({ width: z.number().int().min(1), height: z.number().int().min(1) });
 
@@ -87,11 +87,16 @@ export class Reader {
       images.map((image) => image.bytes),
       this.limits,
     );
+    // small JPEGs are read on this thread (the caller has its turn); the rest queue for sharp's threads
+    const quick = await mapInTurns(images, (image, i) => {
+      const size = sizes[i]!;
+      return size instanceof HttpProblem ? undefined : decodeSmallLine(image.bytes, size, this.limits);
+    });
     const decodes = runOrShed(
       this.decodeSlots,
       images.flatMap((image, i) => {
         const size = sizes[i]!;
-        if (size instanceof HttpProblem) return [];
+        if (size instanceof HttpProblem || quick[i]) return [];
         return [{ weight: budgetedPixels(size, LINE_SIDE), run: () => decodeLine(image.bytes, this.limits) }];
       }),
     );
@@ -116,7 +121,8 @@ export class Reader {
         segmented.push(size);
         continue;
       }
-      const outcome = await settled[decoded++]!;
+      const small = quick[image - 1];
+      const outcome = small ? { grey: small } : await settled[decoded++]!;
       if ('error' in outcome && !(outcome.error instanceof HttpProblem)) throw outcome.error;
       // segmenting holds this thread: a batch of photos takes turns with other requests (turns.ts)
       if (performance.now() - sliceStart >= ON_THREAD_SLICE_MS) {

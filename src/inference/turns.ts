@@ -41,3 +41,25 @@ function releaseOne(): void {
   if (waiting.length > 0) setImmediate(releaseOne);
   else releasing = false;
 }
+
+/**
+ * Milliseconds of reading on this thread after which a batch waits for another turn: a full
+ * batch of photos would otherwise hold other requests and the health probes for its whole
+ * reading. Long enough that an ordinary batch of small PNGs runs in one turn: shorter slices
+ * cost batches throughput (docs/ARCHITECTURE.md, "Taking turns").
+ */
+export const ON_THREAD_SLICE_MS = 50;
+
+/** `work` on each item on this thread, in order; the caller has its turn, and takes another every ON_THREAD_SLICE_MS. */
+export async function mapInTurns<T, R>(items: readonly T[], work: (item: T, index: number) => R): Promise<R[]> {
+  const out: R[] = [];
+  let sliceStart = performance.now();
+  for (const [i, item] of items.entries()) {
+    if (performance.now() - sliceStart >= ON_THREAD_SLICE_MS) {
+      await takeTurn();
+      sliceStart = performance.now();
+    }
+    out.push(work(item, i));
+  }
+  return out;
+}
