@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { loadMnistSplit, type LabelledImages } from '../src/data/idx.js';
+import { loadMnistSplit, type MnistSplit } from '../src/data/idx.js';
 import { loadMnistTestSet } from '../src/eval/dataset.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import type { EvalReport } from '../src/eval/job.js';
@@ -92,7 +92,7 @@ async function evalCold(models: LoadedModel[]): Promise<void> {
     const t0 = performance.now();
     const set = await loadMnistTestSet(MNIST_DIR);
     const t1 = performance.now();
-    const scores = await evaluate(mlp, set.inputs, set.labels);
+    const scores = evaluate(mlp, set);
     const t2 = performance.now();
     console.log(`| ${info.name} | ${ms(t1 - t0)} | ${ms(t2 - t1)} | ${ms(t2 - t0)} | ${scores.accuracy} |`);
   }
@@ -121,7 +121,7 @@ async function evalCold(models: LoadedModel[]): Promise<void> {
   console.log();
 }
 
-async function forwardPass(models: LoadedModel[], set: LabelledImages): Promise<void> {
+async function forwardPass(models: LoadedModel[], set: MnistSplit): Promise<void> {
   console.log('## Forward pass alone, as the service runs it (parameters resident in the kernels memory; real test digits)\n');
   console.log('| weights | batch | forward images/s | forward us/image | predictBatch images/s | predictBatch us/image |');
   console.log('| --- | --- | --- | --- | --- | --- |');
@@ -141,7 +141,7 @@ async function forwardPass(models: LoadedModel[], set: LabelledImages): Promise<
   console.log();
 }
 
-async function decoding(set: LabelledImages): Promise<void> {
+async function decoding(set: MnistSplit): Promise<void> {
   const pictures: [string, Buffer][] = [
     [
       'PNG grey (b-w)',

@@ -17,7 +17,7 @@ import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { DEFAULT_WEIGHTS } from '../src/config.js';
-import { loadMnistSplit, type LabelledImages } from '../src/data/idx.js';
+import { loadMnistSplit, type MnistSplit } from '../src/data/idx.js';
 import { loadWeights } from '../src/model/weights/load.js';
 import { multipart, send } from '../test/hostile/support/http.js';
 import { sharedPath } from '../test/support/shared-data.js';
@@ -76,14 +76,14 @@ async function describeJpegs(files: readonly Buffer[]): Promise<string> {
   return `${sizes.join(', ')}; ${files.map((f) => `${(f.length / 1024).toFixed(0)} KiB`).join(', ')}`;
 }
 
-async function oneDigitPhotos(set: LabelledImages): Promise<Kind> {
+async function oneDigitPhotos(set: MnistSplit): Promise<Kind> {
   const photo = familyNamed('photo');
   const files = await Promise.all(Array.from({ length: PICTURES }, (_, i) => renderDigit(photo, set, i, SEED)));
   return { name: '/predict, 1-digit photo', path: '/predict', bodies: files.map(upload), about: await describeJpegs(files) };
 }
 
 /** The first pictures of FAMILY that came out as photos of NUMBER_DIGITS digits, and their texts. */
-async function numberPhotos(set: LabelledImages): Promise<Kind & { texts: string[] }> {
+async function numberPhotos(set: MnistSplit): Promise<Kind & { texts: string[] }> {
   const source = readableSource(set, await loadWeights(DEFAULT_WEIGHTS));
   const family = numberFamilyNamed(FAMILY);
   const files: Buffer[] = [];

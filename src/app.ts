@@ -10,7 +10,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { SERVICE_VERSION, type Config } from './config.js';
 import { existsSync } from 'node:fs';
 import { holdoutFiles } from './data/holdout-files.js';
-import { loadEmbeddedHoldout, loadMnistTestSet, type LabelledSet } from './eval/dataset.js';
+import { loadEmbeddedHoldout, loadMnistTestSet, type EvalSet } from './eval/dataset.js';
 import { EvalJob, type EvalReport } from './eval/job.js';
 import { RateWindows } from './cluster/rate-windows.js';
 import type { WorkerLink } from './cluster/worker-link.js';
@@ -68,7 +68,7 @@ function checkShape(model: LoadedModel, wanted: number, what: string): void {
 }
 
 /** The official test set when MNIST_DIR is set, else the held-out digits shipped with the weights, if any. */
-function evalDataset(config: Config, model: LoadedModel): (() => Promise<LabelledSet>) | undefined {
+function evalDataset(config: Config, model: LoadedModel): (() => Promise<EvalSet>) | undefined {
   if (config.MNIST_DIR) return () => loadMnistTestSet(config.MNIST_DIR!);
   const holdout = model.info.metadata.holdout;
   if (holdout !== undefined && existsSync(holdoutFiles(model.info.file).images)) {

@@ -1,6 +1,6 @@
 /** Rendering corpus items and scoring the preprocessing on them; shared by measure.ts and the tests. */
 import { existsSync } from 'node:fs';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { predictBatch } from '../../src/model/predict.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
 import { DEFAULT_ALLOWED_FORMATS } from '../../src/preprocess/decode.js';
@@ -20,7 +20,7 @@ export function corpusWeightFiles(list: string | undefined): string[] {
 export const CORPUS_LIMITS = { maxInputPixels: 25_000_000, allowedFormats: DEFAULT_ALLOWED_FORMATS };
 
 /** Test digit `index` as the family draws it: the same bytes for the same seed. */
-export function renderDigit(family: Family, set: LabelledImages, index: number, seed: number): Promise<Buffer> {
+export function renderDigit(family: Family, set: MnistSplit, index: number, seed: number): Promise<Buffer> {
   const digit = set.images.subarray(index * INPUT_SIZE, (index + 1) * INPUT_SIZE);
   return family.render(digit, CorpusRng.forKey(seed, family.name, index));
 }
@@ -45,7 +45,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /** The 28x28 originals of `indices`, as the model reads an MNIST file: one (n, 784) batch. */
-export function originalsBatch(set: LabelledImages, indices: readonly number[]): Float32Array {
+export function originalsBatch(set: MnistSplit, indices: readonly number[]): Float32Array {
   const batch = new Float32Array(indices.length * INPUT_SIZE);
   indices.forEach((index, r) =>
     pixelsToTensor(set.images.subarray(index * INPUT_SIZE, (index + 1) * INPUT_SIZE), batch.subarray(r * INPUT_SIZE)),
@@ -83,7 +83,7 @@ export interface FamilyScore {
 /** Render the family's picture of each digit, preprocess it (auto) and score it with each model. */
 export async function scoreFamily(
   family: Family,
-  set: LabelledImages,
+  set: MnistSplit,
   indices: readonly number[],
   seed: number,
   models: readonly LoadedModel[],

@@ -5,7 +5,7 @@
  */
 import { originalsBatch } from '../corpus/corpus.js';
 import { CorpusRng } from '../corpus/rng.js';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { predictBatch } from '../../src/model/predict.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
 import { INPUT_SIZE } from '../../src/preprocess/tensor.js';
@@ -14,7 +14,7 @@ import type { Box } from './layout.js';
 
 /** Where the digits come from: the test set, and per label the test indices a picture may use. */
 export interface DigitSource {
-  readonly set: LabelledImages;
+  readonly set: MnistSplit;
   readonly pool: readonly (readonly number[])[];
 }
 
@@ -23,7 +23,7 @@ export interface DigitSource {
  * string is readable by the model digit by digit and the corpus measures segmentation, not
  * the classifier's known misses. A label the model never reads right would keep all its digits.
  */
-export function readableSource(set: LabelledImages, model: LoadedModel): DigitSource {
+export function readableSource(set: MnistSplit, model: LoadedModel): DigitSource {
   const all = Array.from({ length: set.count }, (_, i) => i);
   const predictions = predictBatch(model.mlp, originalsBatch(set, all), set.count);
   const pool = Array.from({ length: 10 }, (_, label) => {
@@ -95,7 +95,7 @@ export interface FamilyCeiling {
 }
 
 /** The ceiling per family, families in order of first appearance; a picture with no digit is readable. */
-export function ceiling(truths: readonly NumberTruth[], set: LabelledImages, model: LoadedModel): FamilyCeiling[] {
+export function ceiling(truths: readonly NumberTruth[], set: MnistSplit, model: LoadedModel): FamilyCeiling[] {
   const sources = truths.flatMap((t) => t.digits.map((d) => d.source));
   const predictions = sources.length > 0 ? predictBatch(model.mlp, originalsBatch(set, sources), sources.length) : [];
   const byFamily = new Map<string, { pictures: number; readable: number }>();

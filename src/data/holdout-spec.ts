@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 /**
  * For each class in ascending order, its row indices in ascending order are shuffled by
- * Fisher-Yates with one xoshiro128** stream seeded with `seed` (src/train/rng.ts); the first
+ * Fisher-Yates with one xoshiro128** stream seeded with `seed` (tools/train/rng.ts); the first
  * `perClass` are held out. Changing this procedure requires a new rule name.
  */
 export const HOLDOUT_RULE = 'stratified-fisher-yates-xoshiro128ss-v1';

@@ -67,7 +67,8 @@ export async function readIdxFile(file: string): Promise<IdxArray> {
 
 export type MnistSplitName = 'train' | 't10k';
 
-export interface LabelledImages {
+/** What a split's pair of IDX files holds, as stored (fromPixels in labelled-set.ts makes the model's inputs of it). */
+export interface MnistSplit {
   /** (count, rows*cols) uint8 pixels, white ink on black */
   readonly images: Uint8Array;
   readonly labels: Uint8Array;
@@ -78,7 +79,7 @@ export interface LabelledImages {
 }
 
 /** Finds `<split>-images-idx3-ubyte[.gz]` and `<split>-labels-idx1-ubyte[.gz]` in `dir`, raw files first. */
-export async function loadMnistSplit(dir: string, split: MnistSplitName): Promise<LabelledImages> {
+export async function loadMnistSplit(dir: string, split: MnistSplitName): Promise<MnistSplit> {
   const imagesFile = await findIdx(dir, `${split}-images-idx3-ubyte`);
   const labelsFile = await findIdx(dir, `${split}-labels-idx1-ubyte`);
   const [images, labels] = await Promise.all([readIdxFile(imagesFile), readIdxFile(labelsFile)]);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { loadMnistSplit, readIdxFile } from '../data/idx.js';
 import { holdoutFiles } from '../data/holdout-files.js';
 import { HoldoutSpec } from '../data/holdout-spec.js';
-import { pixelsToTensor } from '../preprocess/tensor.js';
+import { fromPixels, type LabelledSet } from '../data/labelled-set.js';
 
 export const DatasetInfo = z.object({
   name: z.string().describe('short name, e.g. mnist-t10k'),
@@ -13,15 +13,13 @@ export const DatasetInfo = z.object({
 });
 export type DatasetInfo = z.infer<typeof DatasetInfo>;
 
-export interface LabelledSet {
+/** A labelled set /eval scores, and what it is. */
+export interface EvalSet extends LabelledSet {
   readonly info: DatasetInfo;
-  /** (size, 784) float32 pixel / 255 */
-  readonly inputs: Float32Array;
-  readonly labels: Uint8Array;
 }
 
 /** The official MNIST test set (t10k) from a folder of IDX files. */
-export async function loadMnistTestSet(dir: string): Promise<LabelledSet> {
+export async function loadMnistTestSet(dir: string): Promise<EvalSet> {
   const split = await loadMnistSplit(dir, 't10k');
   return {
     info: {
@@ -30,8 +28,7 @@ export async function loadMnistTestSet(dir: string): Promise<LabelledSet> {
       description: 'official MNIST test set',
       source: dir,
     },
-    inputs: pixelsToTensor(split.images),
-    labels: split.labels,
+    ...fromPixels(split.images, split.labels),
   };
 }
 
@@ -40,7 +37,7 @@ export async function loadMnistTestSet(dir: string): Promise<LabelledSet> {
  * weights never saw them), as recorded in the file's `holdout` metadata. So /eval answers out
  * of the box, without the official test set.
  */
-export async function loadEmbeddedHoldout(weightsFile: string, holdoutMetadata: string): Promise<LabelledSet> {
+export async function loadEmbeddedHoldout(weightsFile: string, holdoutMetadata: string): Promise<EvalSet> {
   const spec = HoldoutSpec.parse(JSON.parse(holdoutMetadata));
   const files = holdoutFiles(weightsFile);
   const [images, labels] = await Promise.all([readIdxFile(files.images), readIdxFile(files.labels)]);
@@ -57,7 +54,6 @@ export async function loadEmbeddedHoldout(weightsFile: string, holdoutMetadata: 
       description: `the ${count} ${spec.source} training digits held out by the trainer (${spec.perClass} per class, seed ${spec.seed}); the weights never saw them`,
       source: `${files.images}, ${files.labels}`,
     },
-    inputs: pixelsToTensor(images.data),
-    labels: labels.data,
+    ...fromPixels(images.data, labels.data),
   };
 }

@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import type { LoadedModel } from '../model/weights/types.js';
-import { DatasetInfo, type LabelledSet } from './dataset.js';
-import { evaluate, Scores } from './evaluate.js';
+import { DatasetInfo, type EvalSet } from './dataset.js';
+import { evaluateInTurns, Scores } from './evaluate.js';
 
 export const EvalReport = Scores.extend({
   status: z.literal('ok'),
@@ -17,13 +17,13 @@ export const EvalReport = Scores.extend({
 export type EvalReport = z.infer<typeof EvalReport>;
 
 export class EvalJob {
-  private dataset: Promise<LabelledSet> | undefined;
+  private dataset: Promise<EvalSet> | undefined;
   private running: Promise<EvalReport> | undefined;
   private last: EvalReport | undefined;
 
   constructor(
     private readonly model: LoadedModel,
-    private readonly loadDataset: () => Promise<LabelledSet>,
+    private readonly loadDataset: () => Promise<EvalSet>,
     /** told of every new report (metrics, logs) */
     private readonly onReport: (report: EvalReport) => void = () => {},
   ) {}
@@ -50,7 +50,7 @@ export class EvalJob {
       throw err;
     });
     const set = await this.dataset;
-    const scores = await evaluate(this.model.mlp, set.inputs, set.labels);
+    const scores = await evaluateInTurns(this.model.mlp, set);
     this.last = {
       status: 'ok',
       ...scores,

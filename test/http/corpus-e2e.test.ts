@@ -10,7 +10,7 @@ import { CORPUS_LIMITS, renderBlank, renderDigit } from '../../bench/corpus/corp
 import { FAMILIES, familyNamed } from '../../bench/corpus/families.js';
 import { sampleIndices } from '../../bench/corpus/rng.js';
 import { predictBatches, predictEach, type ServedAnswer } from '../../bench/corpus/served.js';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { predictBatch } from '../../src/model/predict.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
@@ -33,7 +33,7 @@ async function expectedAnswer(model: LoadedModel, bytes: Buffer): Promise<Served
 
 describe.skipIf(!hasSharedData)('the corpus through a real server', () => {
   let server: RunningServer;
-  let set: LabelledImages;
+  let set: MnistSplit;
   let book: LoadedModel;
   let indices: number[];
 

@@ -14,7 +14,7 @@ import { readableSource, renderNumber, type DigitSource, type NumberPicture } fr
 import { predictEach, readEach, sameReading, showAnswer } from '../../bench/numbers/read-client.js';
 import { scoreReads, type ReadAnswer } from '../../bench/numbers/score.js';
 import { DEFAULT_WEIGHTS } from '../../src/config.js';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import { loadTestSet } from '../support/mnist.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -51,7 +51,7 @@ warnIfSharedDataMissing('the /read corpus tests (test/http/read-corpus.test.ts)'
 
 describe.skipIf(!hasSharedData)('the numbers and one-digit corpora through POST /read on a real server', () => {
   let server: RunningServer;
-  let set: LabelledImages;
+  let set: MnistSplit;
   let source: DigitSource;
 
   beforeAll(async () => {

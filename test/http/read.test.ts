@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProblemSchema } from '../../src/http/problem.js';
 import { ReadBatchResponse, ReadResponse } from '../../src/routes/read.js';
 import { PredictResponse } from '../../src/routes/schemas.js';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { digitPng, loadTestSet } from '../support/mnist.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
@@ -17,7 +17,7 @@ import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.j
 warnIfSharedDataMissing('the /read tests on numbers written with MNIST test digits (test/http/read.test.ts)');
 
 let server: RunningServer;
-let set: LabelledImages;
+let set: MnistSplit;
 const api = () => request(server.url);
 
 interface Written {

@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { BOOK_WEIGHTS, digitPng, loadReference, loadTestSet, maxProbabilityError, MNIST_DIR, type Reference } from '../support/mnist.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
@@ -17,7 +17,7 @@ warnIfSharedDataMissing('the end-to-end reference tests (test/http/reference-e2e
 
 describe.skipIf(!hasSharedData)('reference predictions through a real server', () => {
   let server: RunningServer;
-  let set: LabelledImages;
+  let set: MnistSplit;
   let ref: Reference;
   let pngs: Map<number, Buffer>;
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS_LIMITS, correctCounts, originalsBatch, renderBlank, scoreFamily } from '../../bench/corpus/corpus.js';
 import { FAMILIES, familyNamed } from '../../bench/corpus/families.js';
 import { sampleIndices } from '../../bench/corpus/rng.js';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
 import { preprocessImage } from '../../src/preprocess/index.js';
@@ -24,7 +24,7 @@ const DRAWN = ['photo', 'scan', 'transparent', 'webp', 'canvas'];
 warnIfSharedDataMissing('the corpus accuracy tests (test/preprocess/corpus.test.ts)');
 
 describe.skipIf(!hasSharedData)('corpus', () => {
-  let set: LabelledImages;
+  let set: MnistSplit;
   let book: LoadedModel;
   let indices: number[];
   let originalCorrect: number;

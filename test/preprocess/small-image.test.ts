@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { DEFAULT_ALLOWED_FORMATS, SMALL_JPEG_MAX_PIXELS } from '../../src/preprocess/decode.js';
 import { preprocessSmallImage, preprocessWithSharp, PreprocessMode } from '../../src/preprocess/index.js';
 import { renderDigit } from '../../bench/corpus/corpus.js';
@@ -33,7 +33,7 @@ async function expectSameAsSharp(png: Buffer): Promise<string[]> {
 }
 
 describe.skipIf(!hasSharedData)('small PNGs on the calling thread: MNIST digits', () => {
-  let set: LabelledImages;
+  let set: MnistSplit;
   beforeAll(async () => {
     set = await loadTestSet();
   });

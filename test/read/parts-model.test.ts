@@ -5,7 +5,7 @@
  * a part (mnistPixels on the crop); the floors are today's rates less a margin.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LabelledImages } from '../../src/data/idx.js';
+import type { MnistSplit } from '../../src/data/idx.js';
 import { predictBatch } from '../../src/model/predict.js';
 import type { InkCrop } from '../../src/preprocess/ink.js';
 import { mnistPixels } from '../../src/preprocess/normalise.js';
@@ -21,7 +21,7 @@ const SIDE = 28;
 const COUNT = 300;
 const INK = 50;
 
-let set: LabelledImages;
+let set: MnistSplit;
 let models: ReadModels;
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 /** The official test set and the book's reference outputs, read once per test file. */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { loadMnistSplit, type LabelledImages } from '../../src/data/idx.js';
+import { loadMnistSplit, type MnistSplit } from '../../src/data/idx.js';
 import { sharedPath } from './shared-data.js';
 
 export interface Reference {
@@ -13,7 +13,7 @@ export interface Reference {
 export const BOOK_WEIGHTS = () => sharedPath('dlfs/sample_weight.pkl');
 export const MNIST_DIR = () => sharedPath('mnist');
 
-export function loadTestSet(): Promise<LabelledImages> {
+export function loadTestSet(): Promise<MnistSplit> {
   return loadMnistSplit(MNIST_DIR(), 't10k');
 }
 
@@ -28,7 +28,7 @@ export async function loadReference(): Promise<Reference> {
 }
 
 /** Test image `i` as the 28x28 8-bit grayscale PNG a client would upload. */
-export function digitPng(set: LabelledImages, i: number): Promise<Buffer> {
+export function digitPng(set: MnistSplit, i: number): Promise<Buffer> {
   const pixels = Buffer.from(set.images.subarray(i * 784, (i + 1) * 784));
   return sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } })
     .png()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, parseTrainArgs, UsageError } from '../../src/train/args.js';
+import { DEFAULTS, parseTrainArgs, UsageError } from '../../tools/train/args.js';
 
 describe('parseTrainArgs', () => {
   it('gives the shipped recipe when no option is given', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AUGMENT_LEVELS, Augmenter, SIDE, shiftWarp, warpImage } from '../../src/train/augment.js';
-import { Rng } from '../../src/train/rng.js';
+import { AUGMENT_LEVELS, Augmenter, SIDE, shiftWarp, warpImage } from '../../tools/train/augment.js';
+import { Rng } from '../../tools/train/rng.js';
 
 const PIXELS = SIDE * SIDE;
 const at = (x: number, y: number): number => y * SIDE + x;

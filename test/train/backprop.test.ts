@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { logits, logSumExp, type HiddenActivation, type Mlp } from '../../src/model/mlp.js';
-import { createGradients, lossAndGradients } from '../../src/train/backprop.js';
-import { initMlp } from '../../src/train/init.js';
-import { Rng } from '../../src/train/rng.js';
+import { createGradients, lossAndGradients } from '../../tools/train/backprop.js';
+import { initMlp } from '../../tools/train/init.js';
+import { Rng } from '../../tools/train/rng.js';
 
 const N = 4;
 

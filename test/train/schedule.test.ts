@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { learningRate } from '../../src/train/schedule.js';
+import { learningRate } from '../../tools/train/schedule.js';
 
 const s = { lr: 0.01, minLr: 0.001, warmupSteps: 10, totalSteps: 110 };
 

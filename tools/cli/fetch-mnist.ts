@@ -1,6 +1,6 @@
 /**
  * `npm run fetch-mnist -- [--mirror URL] [--out DIR] [--only t10k|train]`: download the official
- * MNIST files and verify their sha256 sums (src/data/fetch-mnist.ts). The mirror is also taken
+ * MNIST files and verify their sha256 sums (tools/data/fetch-mnist.ts). The mirror is also taken
  * from MNIST_MIRROR. Exit codes: 0 all verified, 1 a download or a checksum failed, 2 usage.
  */
 import { parseArgs } from 'node:util';

@@ -1,4 +1,4 @@
-import type { Mlp } from '../model/mlp.js';
+import type { Mlp } from '../../src/model/mlp.js';
 import { cloneMlp } from './init.js';
 
 /**

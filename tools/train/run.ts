@@ -6,14 +6,14 @@
  */
 import { access, constants } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { architectureOf, describeArchitecture } from '../model/mlp.js';
-import { saveWeights } from '../model/weights/load.js';
-import { writeHoldoutFiles } from '../data/holdout-files.js';
+import { architectureOf, describeArchitecture } from '../../src/model/mlp.js';
+import { saveWeights } from '../../src/model/weights/load.js';
+import { writeHoldoutFiles } from '../data/write-holdout.js';
 import { holdoutSpec, stratifiedSplit } from '../data/split.js';
 import { AUGMENT_LEVELS } from './augment.js';
-import { subset } from './dataset.js';
-import { accuracy } from './evaluate.js';
-import { loadIdxDataset, loadTrainingData } from './sources.js';
+import { subset } from '../../src/data/labelled-set.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { loadIdxSet, loadTrainingData } from './sources.js';
 import { train, type EpochReport, type TrainOptions } from './trainer.js';
 
 export interface RunOptions extends TrainOptions {
@@ -46,17 +46,18 @@ export async function runTraining(o: RunOptions, onEpoch?: (r: EpochReport) => v
   await access(dirname(o.out), constants.W_OK).catch(() => {
     throw new Error(`cannot write ${o.out}: ${dirname(o.out)} is not a writable folder`);
   });
-  const test = o.evalMnistDir === undefined ? null : await loadIdxDataset(o.evalMnistDir, 't10k');
+  const test = o.evalMnistDir === undefined ? null : await loadIdxSet(o.evalMnistDir, 't10k');
   const data = await loadTrainingData(o.trainDir);
   const split = stratifiedSplit(data.labels, o.holdoutPerClass, o.splitSeed);
   const heldout = subset(data, split.holdout);
   const cpuBefore = process.cpuUsage();
   const result = train(o, subset(data, split.train), heldout, onEpoch);
   const cpu = process.cpuUsage(cpuBefore);
-  const heldoutAccuracy = accuracy(result.mlp, heldout);
+  const heldoutAccuracy = evaluate(result.mlp, heldout).accuracy;
   const last = result.history.at(-1);
   const architecture = describeArchitecture(architectureOf(result.mlp));
   const training = {
+    // the shipped weights record this name (the trainer's folder when they were made): renamed, the same command would no longer give the same bytes
     trainer: 'digit-serve src/train: mini-batch AdamW, float64 gradients, the weight average is what ships',
     layers: o.sizes,
     activation: o.activation,
@@ -82,7 +83,7 @@ export async function runTraining(o: RunOptions, onEpoch?: (r: EpochReport) => v
     holdout: JSON.stringify(holdoutSpec(data.source, split, o.holdoutPerClass, o.splitSeed)),
   });
   // beside the weights: the labelled set /eval uses out of the box
-  await writeHoldoutFiles(o.out, heldout.images, heldout.labels);
+  await writeHoldoutFiles(o.out, heldout.inputs, heldout.labels);
   return {
     file: o.out,
     sha256,
@@ -90,7 +91,7 @@ export async function runTraining(o: RunOptions, onEpoch?: (r: EpochReport) => v
     trainCount: split.train.length,
     heldoutCount: split.holdout.length,
     heldoutAccuracy,
-    testAccuracy: test ? accuracy(result.mlp, test) : null,
+    testAccuracy: test ? evaluate(result.mlp, test).accuracy : null,
     trainMs: result.elapsedMs,
     trainCpuMs: (cpu.user + cpu.system) / 1000,
   };

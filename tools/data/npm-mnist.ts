@@ -7,12 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Dataset } from '../train/dataset.js';
+import type { LabelledSet } from '../../src/data/labelled-set.js';
 
 const PIXELS = 28 * 28;
 const CLASSES = 10;
 
-export interface NpmMnist extends Dataset {
+export interface NpmMnist extends LabelledSet {
   /** where each class starts: class c is rows classStart[c] .. classStart[c + 1] - 1 */
   readonly classStart: readonly number[];
   /** version of the installed package, for provenance */
@@ -37,7 +37,7 @@ export function loadNpmMnist(): NpmMnist {
     row += pixels.length / PIXELS;
   });
   classStart.push(row);
-  return { images, labels, count, classStart, version };
+  return { inputs: images, labels, count, classStart, version };
 }
 
 function readDigits(file: string): number[] {

@@ -7,8 +7,8 @@
  */
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeArchitecture } from '../model/mlp.js';
-import { loadWeights, saveWeights } from '../model/weights/load.js';
+import { describeArchitecture } from '../../src/model/mlp.js';
+import { loadWeights, saveWeights } from '../../src/model/weights/load.js';
 
 const USAGE = 'usage: npm run convert -- <in.pkl> <out.safetensors> [--name NAME]';
 const DEFAULT_NAME = 'dlfs-sample-weight';

@@ -4,10 +4,10 @@
  * records the spec below, from which `loadHoldout` rebuilds exactly the same digits.
  */
 import { createHash } from 'node:crypto';
-import { subset, type Dataset } from '../train/dataset.js';
+import { subset, type LabelledSet } from '../../src/data/labelled-set.js';
 import { Rng } from '../train/rng.js';
 import { loadTrainingData } from '../train/sources.js';
-import { HOLDOUT_RULE, HoldoutSpec } from './holdout-spec.js';
+import { HOLDOUT_RULE, HoldoutSpec } from '../../src/data/holdout-spec.js';
 
 export interface Split {
   /** ascending row indices */
@@ -42,7 +42,7 @@ function indicesDigest(indices: Uint32Array): string {
  * The held-out digits named by a weights file's `holdout` metadata (a JSON string or the parsed
  * spec). A spec of source `mnist-idx` needs the folder of the training IDX files.
  */
-export async function loadHoldout(metadata: string | HoldoutSpec, options: { trainDir?: string } = {}): Promise<Dataset> {
+export async function loadHoldout(metadata: string | HoldoutSpec, options: { trainDir?: string } = {}): Promise<LabelledSet> {
   const spec = HoldoutSpec.parse(typeof metadata === 'string' ? JSON.parse(metadata) : metadata);
   if (spec.source === 'mnist-idx' && options.trainDir === undefined) {
     throw new Error('the held-out split was drawn from MNIST IDX training files: pass their folder as trainDir');

@@ -3,12 +3,12 @@
  * one held-out evaluation per epoch. Single-threaded and driven by one seeded Rng, so the
  * same options and data give the same weights bit for bit.
  */
-import type { HiddenActivation, Mlp } from '../model/mlp.js';
+import type { HiddenActivation, Mlp } from '../../src/model/mlp.js';
 import { AUGMENT_LEVELS, Augmenter, type AugmentLevel } from './augment.js';
 import { WeightAverage } from './average.js';
 import { createGradients, lossAndGradients } from './backprop.js';
-import type { Dataset } from './dataset.js';
-import { accuracy } from './evaluate.js';
+import type { LabelledSet } from '../../src/data/labelled-set.js';
+import { evaluate } from '../../src/eval/evaluate.js';
 import { initMlp } from './init.js';
 import { Adam, ADAM_DEFAULTS } from './optimizer.js';
 import { Rng } from './rng.js';
@@ -50,7 +50,12 @@ export interface TrainResult {
   readonly elapsedMs: number;
 }
 
-export function train(options: TrainOptions, data: Dataset, holdout: Dataset | null, onEpoch?: (report: EpochReport) => void): TrainResult {
+export function train(
+  options: TrainOptions,
+  data: LabelledSet,
+  holdout: LabelledSet | null,
+  onEpoch?: (report: EpochReport) => void,
+): TrainResult {
   const started = performance.now();
   const rng = new Rng(options.seed);
   const arch = {
@@ -86,8 +91,8 @@ export function train(options: TrainOptions, data: Dataset, holdout: Dataset | n
       const n = Math.min(options.batchSize, data.count - start);
       for (let r = 0; r < n; r++) {
         const row = order[start + r]!;
-        if (augmenter) augmenter.apply(data.images, row * d, batchX, r * d);
-        else batchX.set(data.images.subarray(row * d, (row + 1) * d), r * d);
+        if (augmenter) augmenter.apply(data.inputs, row * d, batchX, r * d);
+        else batchX.set(data.inputs.subarray(row * d, (row + 1) * d), r * d);
         batchY[r] = data.labels[row]!;
       }
       const loss = lossAndGradients(mlp, batchX.subarray(0, n * d), batchY, n, grads, options.labelSmoothing);
@@ -99,7 +104,7 @@ export function train(options: TrainOptions, data: Dataset, holdout: Dataset | n
       epoch,
       epochs: options.epochs,
       loss: lossSum / data.count,
-      heldoutAccuracy: holdout ? accuracy(average?.mlp ?? mlp, holdout) : null,
+      heldoutAccuracy: holdout ? evaluate(average?.mlp ?? mlp, holdout).accuracy : null,
       elapsedMs: performance.now() - started,
     };
     history.push(report);

@@ -1,4 +1,4 @@
-import { createMlp, type Architecture, type Mlp } from '../model/mlp.js';
+import { createMlp, type Architecture, type Mlp } from '../../src/model/mlp.js';
 import type { Rng } from './rng.js';
 
 /**

@@ -4,10 +4,10 @@
  * digits shipped beside the weights, as /eval does. Exit codes: 0 done, 1 failed, 2 usage.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_WEIGHTS } from '../config.js';
-import { loadEmbeddedHoldout, loadMnistTestSet } from '../eval/dataset.js';
-import { evaluate } from '../eval/evaluate.js';
-import { loadWeights } from '../model/weights/load.js';
+import { DEFAULT_WEIGHTS } from '../../src/config.js';
+import { loadEmbeddedHoldout, loadMnistTestSet } from '../../src/eval/dataset.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { loadWeights } from '../../src/model/weights/load.js';
 
 const USAGE = 'usage: npm run eval -- [--weights FILE] [--mnist-dir DIR]\n';
 
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   }
   const set = mnistDir !== undefined ? await loadMnistTestSet(mnistDir) : await loadEmbeddedHoldout(values.weights, holdout!);
   const started = performance.now();
-  const s = await evaluate(model.mlp, set.inputs, set.labels);
+  const s = evaluate(model.mlp, set);
   const ms = performance.now() - started;
   const pct = (x: number | null) => (x === null ? '   -  ' : `${(100 * x).toFixed(2).padStart(6)}%`);
   const lines = [

@@ -3,7 +3,7 @@
  * cross-entropy on top. The forward pass is the serving one (`logits` from the model core),
  * so training optimises exactly the function that is served.
  */
-import { logits, logSumExp, type HiddenActivation, type Mlp } from '../model/mlp.js';
+import { logits, logSumExp, type HiddenActivation, type Mlp } from '../../src/model/mlp.js';
 
 /** d(loss)/d(parameter) for every layer, in float64 so that summing a batch loses nothing. */
 export interface Gradients {

@@ -1,6 +1,6 @@
 /** Command-line options of `npm run train`, parsed and checked before any work starts. */
 import { parseArgs } from 'node:util';
-import { HiddenActivation } from '../model/mlp.js';
+import { HiddenActivation } from '../../src/model/mlp.js';
 import { AUGMENT_LEVELS, type AugmentLevel } from './augment.js';
 import type { RunOptions } from './run.js';
 
