@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { describeIssues } from './one-line.js';
 
 /** The repo (or image) root, so relative defaults do not depend on the working directory. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -101,8 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const known = Object.fromEntries(Object.keys(ConfigSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]));
   const parsed = ConfigSchema.safeParse(known);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new ConfigError(`invalid configuration:\n${problems}`);
+    throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, { input: known, most: Infinity })}`);
   }
   return parsed.data;
 }

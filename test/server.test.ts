@@ -62,11 +62,12 @@ describe('start-up failures', () => {
     ]);
   });
 
-  it('lists every invalid setting at once', async () => {
+  it('lists every invalid setting at once, on one line, each with the value it was given', async () => {
     const { code, stderr } = await startWith({ PORT: 'eighty', LOG_LEVEL: 'loud' });
     expect(code).toBe(1);
-    expect(stderr).toContain('PORT');
-    expect(stderr).toContain('LOG_LEVEL');
+    const lines = oneLine(stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^digit-serve: invalid configuration: PORT: .* \(got "eighty"\); LOG_LEVEL: .* \(got "loud"\)$/);
   });
 });
 

@@ -9,6 +9,7 @@ import { PreprocessMode } from '../preprocess/index.js';
 import { INPUT_SIZE } from '../preprocess/tensor.js';
 import type { Config } from '../config.js';
 import { boundaryOf, parsePlainForm, type FormLimits, type FormPart } from './form-data.js';
+import { describeIssues } from '../one-line.js';
 import { HttpProblem } from './problem.js';
 import { readWhole } from './whole-body.js';
 
@@ -34,18 +35,20 @@ export const ImageInput = z
 
 export const JsonInput = z.union([PixelsInput, ImageInput]);
 
-/** How images are turned into the model's input, and whether to show it; query parameters or multipart fields. */
-export const PredictOptions = z.object({
-  preprocess: PreprocessMode.default('auto').describe(
-    'auto: MNIST-like 28x28 files as they are, everything else normalised like MNIST; mnist: always normalise; plain: resize the whole picture',
+/** A yes-or-no query parameter or form field: 1 or true, 0 or false. */
+export const Flag = z.stringbool({ truthy: ['1', 'true'], falsy: ['0', 'false'] });
+
+/**
+ * How images are turned into the model's input, and whether to show it: query parameters, or
+ * multipart fields of the same names (validated and documented by the routes); unset, the defaults.
+ */
+export const PredictQuery = z.object({
+  preprocess: PreprocessMode.optional().describe(
+    'auto (default): MNIST-like 28x28 files as they are, everything else normalised like MNIST; mnist: always normalise; plain: resize the whole picture',
   ),
-  debug: z
-    .enum(['0', '1', 'true', 'false'])
-    .default('0')
-    .transform((v) => v === '1' || v === 'true')
-    .describe('1 adds the 28x28 input the model received, as numbers and as a PNG data URL'),
+  debug: Flag.optional().describe('1 or true adds the 28x28 input the model received, as numbers and as a PNG data URL'),
 });
-export type PredictOptions = z.infer<typeof PredictOptions>;
+export type PredictOptions = Required<z.output<typeof PredictQuery>>;
 
 export const BatchJsonBody = z
   .object({
@@ -57,13 +60,6 @@ export type InputItem = { readonly kind: 'image'; readonly bytes: Buffer } | { r
 
 /** An item that could not be read: its problem is reported in its place, the others go on. */
 export type ItemOrProblem = InputItem | HttpProblem;
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`)
-    .join('; ');
-}
 
 export interface UploadLimits {
   readonly maxBodyBytes: number;
@@ -95,7 +91,7 @@ export function uploadLimits(config: Config): UploadLimits {
 
 export function parseJsonItem(value: unknown, limits: UploadLimits): InputItem {
   const parsed = JsonInput.safeParse(value);
-  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error));
+  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error, { root: 'body', input: value }));
   if ('pixels' in parsed.data) return { kind: 'pixels', pixels: Float32Array.from(parsed.data.pixels) };
   const { image } = parsed.data;
   const bytes = Buffer.from(image.startsWith('data:') ? image.slice(image.indexOf(',') + 1) : image, 'base64');
@@ -103,20 +99,11 @@ export function parseJsonItem(value: unknown, limits: UploadLimits): InputItem {
   return { kind: 'image', bytes };
 }
 
-/** The same options as they arrive in a query string (validated and documented by the routes). */
-export const PredictQuery = z.object({
-  preprocess: PredictOptions.shape.preprocess.optional(),
-  debug: z
-    .enum(['0', '1', 'true', 'false'])
-    .optional()
-    .describe(PredictOptions.shape.debug.description ?? ''),
-});
-
-/** Options from the query string, overridden by multipart fields of the same name. */
-export function predictOptions(query: unknown, fields: Record<string, string>): PredictOptions {
-  const parsed = PredictOptions.safeParse({ ...(query as object), ...fields });
-  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error));
-  return parsed.data;
+/** Options from the query string (parsed by the route), overridden by multipart fields of the same name. */
+export function predictOptions(query: z.output<typeof PredictQuery>, fields: Record<string, string>): PredictOptions {
+  const parsed = PredictQuery.safeParse(fields);
+  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error, { root: 'fields', input: fields }));
+  return { preprocess: parsed.data.preprocess ?? query.preprocess ?? 'auto', debug: parsed.data.debug ?? query.debug ?? false };
 }
 
 /** A part as read: `bytes` is null for a file not kept (another field's, or one over the size limit). */
@@ -229,7 +216,7 @@ export async function readBatchInputs(
   if (Buffer.isBuffer(body))
     throw new HttpProblem('unsupported_media_type', 'a batch is multipart/form-data or JSON, not a single raw image');
   const parsed = BatchJsonBody.safeParse(body);
-  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error));
+  if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error, { root: 'body', input: body }));
   if (parsed.data.inputs.length > limits.maxItems) {
     throw new HttpProblem('too_many_images', `${parsed.data.inputs.length} inputs; at most ${limits.maxItems} per batch`);
   }

@@ -2,15 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EvalReport } from '../eval/job.js';
+import { Flag } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 
 const EvalQuery = z.object({
-  refresh: z
-    .enum(['0', '1', 'true', 'false'])
-    .optional()
-    .transform((v) => v === '1' || v === 'true')
-    .describe('1 recomputes instead of answering the cached result'),
+  refresh: Flag.default(false).describe('1 or true recomputes instead of answering the cached result'),
 });
 
 export const evalRoutes: FastifyPluginAsync = async (fastify) => {

@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { describeIssues } from '../one-line.js';
 import { toHttpProblem } from '../http/errors.js';
 import { HttpProblem } from '../http/problem.js';
 import type { InputItem, ItemOrProblem } from '../http/inputs.js';
@@ -211,7 +212,7 @@ export const v2ModelRoutes: FastifyPluginAsync = async (fastify) => {
       // one request's work per turn of the loop, as the other inference routes (turns.ts)
       await takeTurn();
       const parsed = InferenceRequest.safeParse(request.body);
-      if (!parsed.success) throw bad(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      if (!parsed.success) throw bad(describeIssues(parsed.error, { root: 'body', input: request.body }));
       const { id, inputs, outputs } = parsed.data;
       const items = inputs.flatMap((input) => (input.datatype === 'BYTES' ? imageItems(input) : pixelItems(input)));
       if (items.length > config.MAX_BATCH_FILES) {

@@ -186,6 +186,12 @@ describe('health, eval and the rest', () => {
     expectProblem(await api().get('/eval'), 503, 'eval_unavailable');
   });
 
+  it('answers a query the route schema refuses with 400 invalid_input, worded as every zod failure, with the value given', async () => {
+    const res = await api().get('/eval?refresh=maybe');
+    expectProblem(res, 400, 'invalid_input');
+    expect(res.body.detail).toBe('refresh: Invalid option: expected one of "1"|"true"|"0"|"false" (got "maybe")');
+  });
+
   it('answers unknown routes with a 404 problem', async () => {
     expectProblem(await api().get('/nope'), 404, 'not_found');
   });

@@ -57,9 +57,26 @@ describe('preprocessing through /predict', () => {
     expect(f.body.probabilities).toEqual(q.body.probabilities);
   });
 
-  it('answers 400 invalid_input for an unknown preprocess mode', async () => {
+  it('answers 400 invalid_input for an unknown option, in the query or a field, naming it and the value given', async () => {
     const res = await api().post('/predict?preprocess=magic').attach('image', paper, 'photo.jpg');
     expect([res.status, res.body.code]).toEqual([400, 'invalid_input']);
+    expect(res.body.detail).toMatch(/^preprocess: Invalid option: expected one of .* \(got "magic"\)$/);
+    const field = await api().post('/predict').field('debug', 'yes').attach('image', paper, 'photo.jpg');
+    expect([field.status, field.body.code]).toEqual([400, 'invalid_input']);
+    expect(field.body.detail).toMatch(/^debug: Invalid option: expected one of "1"\|"true"\|"0"\|"false" \(got "yes"\)$/);
+  });
+
+  it('takes 1, true, 0 and false for debug, in the query or a field (a field wins)', async () => {
+    for (const [query, field, shown] of [
+      ['true', undefined, true],
+      ['0', undefined, false],
+      ['1', 'false', false],
+      [undefined, '1', true],
+    ] as const) {
+      const req = api().post(`/predict${query === undefined ? '' : `?debug=${query}`}`);
+      const res = await (field === undefined ? req : req.field('debug', field)).attach('image', paper, 'photo.jpg').expect(200);
+      expect(res.body.debug !== undefined, `query ${query}, field ${field}`).toBe(shown);
+    }
   });
 
   it('answers 422 no_digit for a blank image instead of a class', async () => {

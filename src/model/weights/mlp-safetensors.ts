@@ -7,7 +7,8 @@
  * plus free provenance strings (`source`, `training`, ...), kept as they are.
  */
 import { Architecture, architectureOf, createMlp, describeArchitecture, type Mlp } from '../mlp.js';
-import { clip, InvalidWeightsError, thousands, zodIssues } from './errors.js';
+import { InvalidWeightsError } from './errors.js';
+import { clip, describeIssues, thousands } from '../../one-line.js';
 import { encodeSafetensors, parseSafetensors, type Metadata } from './safetensors.js';
 import { layersFromTensors, tensorsFromMlp } from './tensors.js';
 
@@ -61,7 +62,7 @@ function parseArchitecture(json: string | undefined): Architecture {
   }
   const parsed = Architecture.safeParse(value);
   if (!parsed.success) {
-    throw new InvalidWeightsError(`__metadata__.architecture is invalid (${zodIssues(parsed.error)})`);
+    throw new InvalidWeightsError(`__metadata__.architecture is invalid (${describeIssues(parsed.error)})`);
   }
   return parsed.data;
 }

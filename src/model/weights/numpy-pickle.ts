@@ -9,7 +9,8 @@
  * becomes a row-major Float32Array.
  */
 import { createMlp, type Architecture, type Mlp } from '../mlp.js';
-import { clip, InvalidWeightsError } from './errors.js';
+import { InvalidWeightsError } from './errors.js';
+import { clip } from '../../one-line.js';
 import { describeValue, unpickle, type PickleBuildable, type PickleGlobal, type PickleWork } from './pickle.js';
 import {
   checkDimensions,

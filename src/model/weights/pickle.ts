@@ -18,7 +18,8 @@
  * budget (PickleWork), so that the memo, which names a large value again for a few bytes,
  * cannot multiply that work.
  */
-import { clip, InvalidWeightsError, thousands } from './errors.js';
+import { InvalidWeightsError } from './errors.js';
+import { clip, thousands } from '../../one-line.js';
 
 /** A global the caller allows, and what REDUCE does with it. */
 export interface PickleGlobal {

@@ -11,7 +11,8 @@
  * lengths), so every check below is linear in the header's size.
  */
 import { z } from 'zod';
-import { clip, InvalidWeightsError, thousands, zodIssues } from './errors.js';
+import { InvalidWeightsError } from './errors.js';
+import { clip, describeIssues, thousands } from '../../one-line.js';
 import { checkTensorNames, elementCount, formatShape, MAX_DIMENSIONS, type Tensor, type Tensors } from './tensors.js';
 
 /**
@@ -80,7 +81,7 @@ function parseHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Metadata 
   checkTensorNames(Object.keys(rawEntries));
   const entries = Object.entries(rawEntries).map(([name, raw]): Entry => {
     const entry = TensorEntry.safeParse(raw);
-    if (!entry.success) throw new InvalidWeightsError(`tensor ${clip(name)}: invalid header entry (${zodIssues(entry.error)})`);
+    if (!entry.success) throw new InvalidWeightsError(`tensor ${clip(name)}: invalid header entry (${describeIssues(entry.error)})`);
     const { dtype, shape, data_offsets: [begin, end] } = entry.data;
     if (dtype !== 'F32') throw new InvalidWeightsError(`tensor ${clip(name)} has dtype ${clip(dtype)}; only F32 is supported`);
     const expected = elementCount(shape) * F32_BYTES;

@@ -4,7 +4,8 @@
  * Wi (in, out) and bi (out), so that x @ W1 + b1 feeds x @ W2 + b2 and so on.
  */
 import { MAX_LAYERS, type DenseLayer, type Mlp } from '../mlp.js';
-import { clip, InvalidWeightsError, listSome, thousands } from './errors.js';
+import { InvalidWeightsError } from './errors.js';
+import { clip, listSome, thousands } from '../../one-line.js';
 
 export interface Tensor {
   readonly shape: readonly number[];

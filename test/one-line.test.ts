@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { clip, listSome, thousands, zodIssues } from '../../../src/model/weights/errors.js';
+import { clip, describeIssues, listSome, thousands } from '../src/one-line.js';
 
 describe('message helpers', () => {
   it('clip keeps short text and cuts long text to its start and length', () => {
@@ -26,14 +26,26 @@ describe('message helpers', () => {
     expect(thousands(2n ** 63n)).toBe('9,223,372,036,854,775,808');
   });
 
-  it('zodIssues shows three issues and counts the rest', () => {
+  it('describeIssues shows three issues and counts the rest', () => {
     const result = z.array(z.string()).safeParse(Array.from({ length: 1000 }, (_, i) => i));
     expect(result.success).toBe(false);
-    expect(zodIssues(result.error!)).toMatch(/^0: .*; 1: .*; 2: .*; \.\.\. \(997 more\)$/);
+    expect(describeIssues(result.error!)).toMatch(/^0: .*; 1: .*; 2: .*; \.\.\. \(997 more\)$/);
   });
 
-  it('zodIssues clips a long path', () => {
+  it('describeIssues clips a long path', () => {
     const result = z.record(z.string(), z.string()).safeParse({ ['k'.repeat(1000)]: 1 });
-    expect(zodIssues(result.error!)).toMatch(new RegExp(`^k{40}\\.\\.\\. \\(1,000 chars\\): `));
+    expect(describeIssues(result.error!)).toMatch(new RegExp(`^k{40}\\.\\.\\. \\(1,000 chars\\): `));
+  });
+
+  it('describeIssues quotes the value each issue is about, clipped, when given the input; `root` names the top level', () => {
+    const Schema = z.object({ port: z.coerce.number().int().max(65535), name: z.string() });
+    const input = { port: '70000', name: 'x'.repeat(100) };
+    const result = Schema.safeParse(input);
+    expect(result.success).toBe(false);
+    expect(describeIssues(result.error!, { input })).toMatch(/^port: .*<=65535 \(got "70000"\)$/);
+    const many = z.array(z.number()).safeParse(['a', 'b']);
+    expect(describeIssues(many.error!, { input: ['a', 'b'], most: 1 })).toMatch(/^0: .* \(got "a"\); \.\.\. \(1 more\)$/);
+    const top = z.object({}).safeParse('y'.repeat(100));
+    expect(describeIssues(top.error!, { root: 'body', input: 'y'.repeat(100) })).toMatch(/^body: .* \(got "y{39}\.\.\. \(102 chars\)\)$/);
   });
 });
