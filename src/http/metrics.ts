@@ -70,8 +70,12 @@ export class ServiceMetrics {
   });
 
   /** `workerId`: this process's cluster worker, which labels its process metrics */
-  constructor(model: ModelInfo, workerId?: number) {
+  constructor(workerId?: number) {
     collectDefaultMetrics({ register: this.registry, labels: workerId === undefined ? {} : { [WORKER_LABEL]: String(workerId) } });
+  }
+
+  /** A model the service serves, in `digit_serve_model_info`. */
+  describeModel(model: ModelInfo): void {
     this.modelInfo.set({ name: model.name, sha256: model.sha256, architecture: describeArchitecture(model.architecture) }, 1);
   }
 }

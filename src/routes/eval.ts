@@ -31,7 +31,7 @@ export const evalRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => {
-      const job = app.evalJob;
+      const job = app.models.default.evalJob;
       if (!job) {
         throw new HttpProblem(
           'eval_unavailable',

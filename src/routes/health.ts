@@ -28,7 +28,7 @@ export const healthRoutes: FastifyPluginAsync = async (fastify) => {
     },
     async () => {
       if (!app.readiness.ready) throw new HttpProblem('not_ready', app.readiness.reason);
-      return { status: 'ready' as const, model: modelRef(app.predictor.model.info) };
+      return { status: 'ready' as const, model: modelRef(app.models.default.info) };
     },
   );
 };

@@ -10,8 +10,7 @@ import { BatchResponse, modelRef, PredictResponse } from './schemas.js';
 
 export const predictRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const { predictor, config, metrics } = app;
-  const model = modelRef(predictor.model.info);
+  const { config, metrics } = app;
   const limits = uploadLimits(config);
 
   const count = (results: readonly ItemResult[]) => {
@@ -37,9 +36,10 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       // before the body is parsed: a request waiting for its turn holds only its raw bytes
       await takeTurn();
       const { items: item, fields } = await readSingleInput(request, limits);
-      const result = await predictor.predictOne(item, predictOptions(request.query, fields));
+      const served = app.models.default;
+      const result = await served.predictor.predictOne(item, predictOptions(request.query, fields));
       count([result]);
-      return { ...result, model };
+      return { ...result, model: modelRef(served.info) };
     },
   );
 
@@ -63,8 +63,10 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       await takeTurn();
       const { items, fields } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
       metrics.batchSize.observe(items.length);
-      const results = await predictor.predictMany(items, predictOptions(request.query, fields));
+      const served = app.models.default;
+      const results = await served.predictor.predictMany(items, predictOptions(request.query, fields));
       count(results);
+      const model = modelRef(served.info);
       return {
         count: results.length,
         model,

@@ -25,8 +25,7 @@ const READ_PROBLEMS = inputProblems('several_lines', 'too_many_digits');
 
 export const readRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const { reader, config, metrics } = app;
-  const model = modelRef(reader.model.info);
+  const { config, metrics } = app;
   const limits = uploadLimits(config);
 
   const count = (results: readonly ReadResult[]) => {
@@ -57,9 +56,10 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
       await takeTurn();
       const { items: item } = await readSingleInput(request, limits);
       // a refusal is thrown, and counted once, by countRefusedRequests' hook
-      const result = await reader.readOne(item);
+      const served = app.models.default;
+      const result = await served.reader.readOne(item);
       count([result]);
-      return { ...result, model };
+      return { ...result, model: modelRef(served.info) };
     },
   );
 
@@ -80,8 +80,10 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
     async (request) => {
       await takeTurn();
       const { items } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
-      const results = await reader.readMany(items);
+      const served = app.models.default;
+      const results = await served.reader.readMany(items);
       count(results);
+      const model = modelRef(served.info);
       return {
         count: results.length,
         model,

@@ -153,27 +153,29 @@ export const v2ModelRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   v2Errors(app);
   const tags = ['open inference protocol'];
-  const { predictor, config } = app;
+  const { config } = app;
   const Params = z.object({ model: z.string() });
-  const checkModel = (name: string) => {
+  /** The registry's model this protocol name stands for. */
+  const modelNamed = (name: string) => {
     if (name !== V2_MODEL_NAME) throw new HttpProblem('not_found', `unknown model '${name}'; this server serves '${V2_MODEL_NAME}'`);
+    return app.models.default;
   };
 
   app.get(
     '/v2/models/:model',
     { schema: { tags, summary: 'Model metadata', params: Params, response: { 200: ModelMetadata, 404: V2Error } } },
     async (request) => {
-      checkModel(request.params.model);
+      const served = modelNamed(request.params.model);
       return {
         name: V2_MODEL_NAME,
-        versions: [predictor.model.info.sha256.slice(0, 12)],
+        versions: [served.ref.version],
         platform: 'digit-serve',
         inputs: [
           { name: PIXELS_INPUT, datatype: 'FP32', shape: [-1, INPUT_SIZE] },
           { name: IMAGES_INPUT, datatype: 'BYTES', shape: [-1] },
         ],
         outputs: [
-          { name: PROBABILITIES_OUTPUT, datatype: 'FP32', shape: [-1, predictor.model.mlp.classes] },
+          { name: PROBABILITIES_OUTPUT, datatype: 'FP32', shape: [-1, served.labels.length] },
           { name: PREDICTIONS_OUTPUT, datatype: 'INT64', shape: [-1] },
         ],
       };
@@ -191,7 +193,7 @@ export const v2ModelRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => {
-      checkModel(request.params.model);
+      modelNamed(request.params.model);
       if (!app.readiness.ready) throw new HttpProblem('not_ready', app.readiness.reason);
       return { name: V2_MODEL_NAME, ready: true };
     },
@@ -208,7 +210,7 @@ export const v2ModelRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => {
-      checkModel(request.params.model);
+      const served = modelNamed(request.params.model);
       // one request's work per turn of the loop, as the other inference routes (turns.ts)
       await takeTurn();
       const parsed = InferenceRequest.safeParse(request.body);
@@ -218,7 +220,7 @@ export const v2ModelRoutes: FastifyPluginAsync = async (fastify) => {
       if (items.length > config.MAX_BATCH_FILES) {
         throw new HttpProblem('too_many_images', `${items.length} items; at most ${config.MAX_BATCH_FILES} per request`);
       }
-      const results = await predictor.predictMany(items, { preprocess: 'auto', debug: false });
+      const results = await served.predictor.predictMany(items, { preprocess: 'auto', debug: false });
       const failed = results.findIndex((r) => r instanceof HttpProblem);
       // a tensor is all or nothing: the protocol has no per-item errors
       if (failed >= 0) {
@@ -227,7 +229,7 @@ export const v2ModelRoutes: FastifyPluginAsync = async (fastify) => {
       }
       const predictions = results as Exclude<(typeof results)[number], HttpProblem>[];
       const n = predictions.length;
-      const k = predictor.model.mlp.classes;
+      const k = served.labels.length;
       const all = new Map([
         [
           PROBABILITIES_OUTPUT,

@@ -1,0 +1,65 @@
+/**
+ * The model registry and its lifecycle: every model loaded and checked while the app is built,
+ * warmed up before the service calls itself ready, its eval computed in the background, its
+ * resident weights released when the app closes. Readiness lives here: the service is ready
+ * when its models are.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { Limiter } from '../inference/limiter.js';
+import { ModelRegistry } from '../models/registry.js';
+import { loadDigitModel, type ModelRef, type PreloadedWeights } from '../models/served-model.js';
+import type { EvalReport } from '../eval/job.js';
+import { DEFAULT_ALLOWED_FORMATS } from '../preprocess/decode.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    models: ModelRegistry;
+    readiness: { ready: boolean; reason: string };
+  }
+}
+
+/** Readiness off: probes answered from now on say 503 not_ready. Closing the app does it; a signal handler does it sooner. */
+export function stopBeingReady(app: FastifyInstance): void {
+  app.readiness.ready = false;
+  app.readiness.reason = 'shutting down';
+}
+
+export const models = fp<{ config: Config; preloaded?: PreloadedWeights }>(
+  async (app, { config, preloaded }) => {
+    const decodeLimits = {
+      maxInputPixels: config.MAX_INPUT_PIXELS,
+      maxAspectRatio: config.MAX_ASPECT_RATIO,
+      maxRequestPixels: config.MAX_REQUEST_PIXELS,
+      allowedFormats: DEFAULT_ALLOWED_FORMATS,
+    };
+    const seat = {
+      config,
+      decodeLimits,
+      decodeSlots: new Limiter(config.DECODE_CONCURRENCY, config.DECODE_QUEUE_LIMIT, config.DECODE_PIXEL_BUDGET),
+      onEvalReport: (model: ModelRef, r: EvalReport) => {
+        app.metrics.evalAccuracy.set({ dataset: r.dataset.name }, r.accuracy);
+        app.log.info({ model: model.name, accuracy: r.accuracy, dataset: r.dataset.name, durationMs: r.durationMs }, 'eval computed');
+      },
+    };
+    const registry = new ModelRegistry([await loadDigitModel(seat, preloaded)]);
+    for (const model of registry.all()) app.metrics.describeModel(model.info);
+    app.decorate('models', registry);
+    app.decorate('readiness', { ready: false, reason: 'warming up' });
+
+    app.addHook('onReady', async () => {
+      for (const model of registry.all()) await model.warmUp();
+      app.readiness.ready = true;
+      app.readiness.reason = 'model loaded and warmed up';
+      for (const { info } of registry.all()) app.log.info({ model: info.name, sha256: info.sha256, file: info.file }, 'model loaded');
+      // in the background: /eval callers wait for this same computation instead of starting another
+      for (const model of registry.all()) model.evalJob?.get().catch((err: unknown) => app.log.warn({ err }, 'eval failed'));
+    });
+    app.addHook('preClose', async () => stopBeingReady(app));
+    app.addHook('onClose', async () => {
+      for (const model of registry.all()) model.release();
+    });
+  },
+  { name: 'models', dependencies: ['metrics'] },
+);
