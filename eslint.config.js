@@ -18,4 +18,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // the service never imports the offline tools: they stay out of its image
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/tools/**'], message: 'src/ is the service: it does not import the offline tools (tools/)' }] },
+      ],
+    },
+  },
 );
