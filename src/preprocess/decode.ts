@@ -217,9 +217,9 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
 
 /**
  * Pictures of at most this many pixels that png.ts reads are decoded on the calling thread,
- * without a trip to libvips' threads: a 128x128 RGBA PNG inflates and unfilters in about a
- * tenth of a millisecond, so the event loop never waits long, while larger pictures (a
- * 280x280 canvas) cost more to decode than the thread hop saves.
+ * without a trip to libvips' threads: a 128x128 RGBA PNG inflates and unfilters in far less
+ * time than the hop takes, so the event loop never waits long, while larger pictures (a
+ * 280x280 canvas) cost more to decode than the hop saves (figures: docs/PREPROCESSING.md).
  */
 export const SMALL_PNG_MAX_PIXELS = 128 * 128;
 

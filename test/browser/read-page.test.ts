@@ -493,9 +493,13 @@ describe.skipIf(!hasChromium)('the page’s number mode in Chromium', { timeout:
       await screenshot(page, '27-digit-mode-several-digits-warning');
 
       // the offer: number mode, the same bytes to /read
-      const [request] = await Promise.all([page.waitForRequest(isPath('/read')), page.click('#read-as-number')]);
+      // both waits set before the click: a response that came before the second wait began would never be seen
+      const [request, readResponse] = await Promise.all([
+        page.waitForRequest(isPath('/read')),
+        page.waitForResponse(isPath('/read')),
+        page.click('#read-as-number'),
+      ]);
       expect(request.headers()['content-type']).toMatch(/^multipart\/form-data/);
-      const [readResponse] = await Promise.all([page.waitForResponse(isPath('/read'))]);
       const readBody = await readResponse.json();
       // the file itself, not the pad's canvas: the boxes' frame is the picture's own size
       const meta = await sharp(png).metadata();

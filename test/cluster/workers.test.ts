@@ -92,9 +92,12 @@ describe('WORKERS=2', () => {
       `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
     );
     socket.write(body.slice(0, 100));
-    await new Promise((r) => setTimeout(r, 300));
+    // a worker has the request (its headers logged) before the signal; both workers are shutting down before the rest of the body
+    await service.waitFor('the request reached a worker', () =>
+      service.logs('incoming request').some((l) => (l.req as { url: string }).url === '/predict'),
+    );
     process.kill(-service.pid, 'SIGINT');
-    await new Promise((r) => setTimeout(r, 500));
+    await service.waitFor('both workers shutting down', () => service.logs('shutting down').length === 2);
     socket.write(body.slice(100));
     expect(await answer).toMatch(/^HTTP\/1.1 200/);
     expect(await service.exited).toBe(0);

