@@ -14,6 +14,12 @@ import type { ModelInfo } from '../model/weights/types.js';
 import { describeArchitecture } from '../model/mlp.js';
 import { WORKER_LABEL } from '../cluster/metrics-hub.js';
 
+/** The labels every per-model metric carries: which model, which version of its weights. */
+export interface ModelLabels {
+  readonly model: string;
+  readonly version: string;
+}
+
 export class ServiceMetrics {
   readonly registry = new Registry();
 
@@ -27,8 +33,8 @@ export class ServiceMetrics {
 
   readonly predictions = new Counter({
     name: 'digit_serve_predictions_total',
-    help: 'Predictions answered (a digit read by /read included), by predicted class',
-    labelNames: ['class'] as const,
+    help: 'Predictions answered (a digit read by /read included), by model, version and predicted class',
+    labelNames: ['model', 'version', 'class'] as const,
     registers: [this.registry],
   });
 
@@ -55,16 +61,16 @@ export class ServiceMetrics {
 
   readonly modelInfo = new Gauge({
     name: 'digit_serve_model_info',
-    help: 'The loaded model (always 1; the labels say which)',
-    labelNames: ['name', 'sha256', 'architecture'] as const,
+    help: 'A model served (always 1; the labels say which)',
+    labelNames: ['model', 'version', 'sha256', 'architecture'] as const,
     registers: [this.registry],
     aggregator: 'max',
   });
 
   readonly evalAccuracy = new Gauge({
     name: 'digit_serve_eval_accuracy',
-    help: 'Accuracy of the loaded model at the last /eval computation',
-    labelNames: ['dataset'] as const,
+    help: 'Accuracy of a model at its last /eval computation, by model, version and dataset',
+    labelNames: ['model', 'version', 'dataset'] as const,
     registers: [this.registry],
     aggregator: 'max',
   });
@@ -75,8 +81,8 @@ export class ServiceMetrics {
   }
 
   /** A model the service serves, in `digit_serve_model_info`. */
-  describeModel(model: ModelInfo): void {
-    this.modelInfo.set({ name: model.name, sha256: model.sha256, architecture: describeArchitecture(model.architecture) }, 1);
+  describeModel(labels: ModelLabels, model: ModelInfo): void {
+    this.modelInfo.set({ ...labels, sha256: model.sha256, architecture: describeArchitecture(model.architecture) }, 1);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
+import type { ModelLabels } from '../http/metrics.js';
 import { holdoutFiles } from '../data/holdout-files.js';
 import { loadEmbeddedHoldout, loadMnistTestSet, type EvalSet } from '../eval/dataset.js';
 import { EvalJob, type EvalReport } from '../eval/job.js';
@@ -35,6 +36,8 @@ export interface ServedModel {
   readonly info: ModelInfo;
   /** what each class means, in class order */
   readonly labels: readonly string[];
+  /** what its metrics are labelled with */
+  readonly metricLabels: ModelLabels;
   readonly profile: PreprocessingProfile;
   readonly predictor: Predictor;
   readonly reader: Reader;
@@ -53,7 +56,7 @@ export interface ModelSeat {
   /** one set of decode slots and one pixel budget for every model and route */
   readonly decodeSlots: Limiter;
   /** told of every new eval report */
-  readonly onEvalReport: (model: ModelRef, report: EvalReport) => void;
+  readonly onEvalReport: (model: ServedModel, report: EvalReport) => void;
 }
 
 export interface PreloadedWeights {
@@ -77,19 +80,21 @@ export async function loadDigitModel(seat: ModelSeat, preloaded: PreloadedWeight
   const ref = { name: model.info.name, version: model.info.sha256.slice(0, 12), sha256: model.info.sha256 };
   const predictor = new Predictor(model, seat.decodeLimits, seat.decodeSlots);
   const evalSet = evalSetOf(config, model.info);
-  return {
+  const served: ServedModel = {
     ref,
     info: model.info,
     labels: DIGIT_LABELS,
+    metricLabels: { model: ref.name, version: ref.version },
     profile: 'digits',
     predictor,
     reader: new Reader(model, parts.mlp, seat.decodeLimits, seat.decodeSlots, config.MAX_READ_DIGITS),
-    evalJob: evalSet && new EvalJob(model, evalSet, (report) => seat.onEvalReport(ref, report)),
+    evalJob: evalSet && new EvalJob(model, evalSet, (report) => seat.onEvalReport(served, report)),
     warmUp: async () => {
       await predictor.predictOne({ kind: 'pixels', pixels: new Float32Array(INPUT_SIZE) }, { preprocess: 'auto', debug: false });
     },
     release: () => resident.release(),
   };
+  return served;
 }
 
 /** Each network maps 784 pixels to a fixed number of classes; any other is a configuration mistake. */

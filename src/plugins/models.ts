@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { Limiter } from '../inference/limiter.js';
 import { ModelRegistry } from '../models/registry.js';
-import { loadDigitModel, type ModelRef, type PreloadedWeights } from '../models/served-model.js';
+import { loadDigitModel, type PreloadedWeights, type ServedModel } from '../models/served-model.js';
 import type { EvalReport } from '../eval/job.js';
 import { DEFAULT_ALLOWED_FORMATS } from '../preprocess/decode.js';
 
@@ -38,13 +38,16 @@ export const models = fp<{ config: Config; preloaded?: PreloadedWeights }>(
       config,
       decodeLimits,
       decodeSlots: new Limiter(config.DECODE_CONCURRENCY, config.DECODE_QUEUE_LIMIT, config.DECODE_PIXEL_BUDGET),
-      onEvalReport: (model: ModelRef, r: EvalReport) => {
-        app.metrics.evalAccuracy.set({ dataset: r.dataset.name }, r.accuracy);
-        app.log.info({ model: model.name, accuracy: r.accuracy, dataset: r.dataset.name, durationMs: r.durationMs }, 'eval computed');
+      onEvalReport: (model: ServedModel, r: EvalReport) => {
+        app.metrics.evalAccuracy.set({ ...model.metricLabels, dataset: r.dataset.name }, r.accuracy);
+        app.log.info(
+          { model: model.ref.name, version: model.ref.version, accuracy: r.accuracy, dataset: r.dataset.name, durationMs: r.durationMs },
+          'eval computed',
+        );
       },
     };
     const registry = new ModelRegistry([await loadDigitModel(seat, preloaded)]);
-    for (const model of registry.all()) app.metrics.describeModel(model.info);
+    for (const model of registry.all()) app.metrics.describeModel(model.metricLabels, model.info);
     app.decorate('models', registry);
     app.decorate('readiness', { ready: false, reason: 'warming up' });
 

@@ -5,6 +5,7 @@ import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import type { ItemResult } from '../inference/predictor.js';
 import { takeTurn } from '../inference/turns.js';
+import type { ServedModel } from '../models/served-model.js';
 import { countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
 import { BatchResponse, modelRef, PredictResponse } from './schemas.js';
 
@@ -13,8 +14,8 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
   const { config, metrics } = app;
   const limits = uploadLimits(config);
 
-  const count = (results: readonly ItemResult[]) => {
-    for (const r of countItemFailures(app, results)) metrics.predictions.inc({ class: String(r.prediction) });
+  const count = (served: ServedModel, results: readonly ItemResult[]) => {
+    for (const r of countItemFailures(app, results)) metrics.predictions.inc({ ...served.metricLabels, class: String(r.prediction) });
   };
   countRefusedRequests(app);
 
@@ -38,7 +39,7 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       const { items: item, fields } = await readSingleInput(request, limits);
       const served = app.models.default;
       const result = await served.predictor.predictOne(item, predictOptions(request.query, fields));
-      count([result]);
+      count(served, [result]);
       return { ...result, model: modelRef(served.info) };
     },
   );
@@ -65,7 +66,7 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       metrics.batchSize.observe(items.length);
       const served = app.models.default;
       const results = await served.predictor.predictMany(items, predictOptions(request.query, fields));
-      count(results);
+      count(served, results);
       const model = modelRef(served.info);
       return {
         count: results.length,

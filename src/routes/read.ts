@@ -10,6 +10,7 @@ import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import { Reading, type ReadResult } from '../inference/reader.js';
 import { takeTurn } from '../inference/turns.js';
+import type { ServedModel } from '../models/served-model.js';
 import { countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
 import { BatchItemError, modelRef, ModelRef } from './schemas.js';
 
@@ -28,10 +29,10 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
   const { config, metrics } = app;
   const limits = uploadLimits(config);
 
-  const count = (results: readonly ReadResult[]) => {
+  const count = (served: ServedModel, results: readonly ReadResult[]) => {
     for (const reading of countItemFailures(app, results)) {
       metrics.digitsRead.observe(reading.digits.length);
-      for (const digit of reading.digits) metrics.predictions.inc({ class: String(digit.prediction) });
+      for (const digit of reading.digits) metrics.predictions.inc({ ...served.metricLabels, class: String(digit.prediction) });
     }
   };
   countRefusedRequests(app);
@@ -58,7 +59,7 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
       // a refusal is thrown, and counted once, by countRefusedRequests' hook
       const served = app.models.default;
       const result = await served.reader.readOne(item);
-      count([result]);
+      count(served, [result]);
       return { ...result, model: modelRef(served.info) };
     },
   );
@@ -82,7 +83,7 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
       const { items } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
       const served = app.models.default;
       const results = await served.reader.readMany(items);
-      count(results);
+      count(served, results);
       const model = modelRef(served.info);
       return {
         count: results.length,

@@ -60,11 +60,13 @@ describe('metrics', () => {
     const text = (await request(server.url).get('/metrics').expect(200)).text;
     expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/predict",status_code="200"\} 1/);
     expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/predict",status_code="400"\} 1/);
-    expect(text).toContain(`digit_serve_predictions_total{class="${one.body.prediction}"} 3`);
+    expect(text).toContain(`digit_serve_predictions_total{model="toy",version="000000000000",class="${one.body.prediction}"} 3`);
     expect(text).toMatch(/digit_serve_batch_size_sum 3/);
     expect(text).toContain('digit_serve_input_failures_total{code="invalid_input"} 1');
     expect(text).toContain('digit_serve_input_failures_total{code="invalid_image"} 1');
-    expect(text).toContain(`digit_serve_model_info{name="toy",sha256="${'0'.repeat(64)}",architecture="784-16-10 sigmoid/softmax"} 1`);
+    expect(text).toContain(
+      `digit_serve_model_info{model="toy",version="000000000000",sha256="${'0'.repeat(64)}",architecture="784-16-10 sigmoid/softmax"} 1`,
+    );
     expect(text).toContain('process_resident_memory_bytes');
   });
 

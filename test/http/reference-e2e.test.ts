@@ -41,6 +41,11 @@ describe.skipIf(!hasSharedData)('reference predictions through a real server', (
     expect(res.body.confusionMatrix).toHaveLength(10);
     expect(typeof res.body.computedAt).toBe('string');
     expect(typeof res.body.durationMs).toBe('number');
+    // the model and the version of its weights (the sha256's first 12 hex digits) label its metrics
+    const metrics = (await request(server.url).get('/metrics').expect(200)).text;
+    expect(metrics).toContain(
+      `digit_serve_eval_accuracy{model="${res.body.model.name}",version="b7f55a27988b",dataset="mnist-t10k"} 0.9352`,
+    );
   });
 
   it('GET /eval?refresh=1 recomputes and gives the same figure', async () => {
