@@ -1,4 +1,4 @@
-# Build: install everything, compile the pixel kernels (AssemblyScript -> dist/kernels.wasm) and
+# Build: install everything, compile the WebAssembly kernels (AssemblyScript -> dist/pixels.wasm, dist/model.wasm) and
 # TypeScript, then drop the dev dependencies.
 FROM node:26-bookworm-slim AS build
 WORKDIR /app

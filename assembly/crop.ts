@@ -2,7 +2,7 @@
  * The passes over a digit's crop (the host's stroke.ts and fit.ts say what they compute and
  * why): its stroke width and its fit into the 20x20 box. The same operations in the same order
  * as the host's former JavaScript loops, f32 stores at the same points: the same values to the
- * bit.
+ * bit (test/preprocess/fit.test.ts holds the fit to a JavaScript reference).
  */
 
 @inline
@@ -33,6 +33,84 @@ export function strokeWidth(ink: usize, w: i32, h: i32): f64 {
 }
 
 /**
+ * The fit of the `bw` x `bh` region at (`x0`, `y0`) of the f32 plane `src` (`srcWidth` wide)
+ * to `ow` x `oh`, into the f32 `out`: each axis' taps, then rows (bh x ow), then columns. The
+ * chain is fixed, so it is one call; `scratch` holds fitScratchBytes(bw, bh, ow, oh), 8-byte
+ * aligned.
+ */
+export function fit(src: usize, srcWidth: i32, x0: i32, y0: i32, bw: i32, bh: i32, ow: i32, oh: i32, scratch: usize, out: usize): void {
+  const rows = scratch;
+  const xTaps = rows + align8(<usize>(bh * ow) << 2);
+  const yTaps = xTaps + tapsBytes(bw, ow);
+  axisTaps(bw, ow, xTaps);
+  axisTaps(bh, oh, yTaps);
+  const origin = src + (<usize>(y0 * srcWidth + x0) << 2);
+  resample(origin, bh, srcWidth, 1, ow, xTaps, tapsStart(xTaps, ow), tapsWeights(xTaps, ow), rows, ow, 1);
+  resample(rows, ow, 1, ow, oh, yTaps, tapsStart(yTaps, oh), tapsWeights(yTaps, oh), out, 1, ow);
+}
+
+export function fitScratchBytes(bw: i32, bh: i32, ow: i32, oh: i32): usize {
+  return align8(<usize>(bh * ow) << 2) + tapsBytes(bw, ow) + tapsBytes(bh, oh);
+}
+
+@inline
+function align8(bytes: usize): usize {
+  return (bytes + 7) & ~(<usize>7);
+}
+
+/*
+ * One axis' taps, at `at`: output o mixes the source indices from first[o] on (i32, outSize of
+ * them, at `at`) with the f64 weights from start[o] up to start[o + 1] (i32, outSize + 1).
+ */
+
+@inline
+function tapsStart(at: usize, outSize: i32): usize {
+  return at + align8(<usize>outSize << 2);
+}
+
+@inline
+function tapsWeights(at: usize, outSize: i32): usize {
+  return tapsStart(at, outSize) + align8(<usize>(outSize + 1) << 2);
+}
+
+/** An interval `ratio` long meets at most ceil(ratio) + 1 pixels; one more for its rounded ends. */
+function tapsBytes(inSize: i32, outSize: i32): usize {
+  return tapsWeights(0, outSize) + (<usize>(outSize * (<i32>Math.ceil(<f64>inSize / <f64>outSize) + 2)) << 3);
+}
+
+function axisTaps(inSize: i32, outSize: i32, at: usize): void {
+  const start = tapsStart(at, outSize);
+  const weights = tapsWeights(at, outSize);
+  const ratio = <f64>inSize / <f64>outSize;
+  let n = 0;
+  for (let o = 0; o < outSize; o++) {
+    store<i32>(start + (<usize>o << 2), n);
+    if (ratio >= 1) {
+      // area: source interval [o * ratio, (o + 1) * ratio), each pixel weighted by its overlap
+      const a = <f64>o * ratio;
+      const b = a + ratio;
+      const first = <i32>Math.floor(a);
+      store<i32>(at + (<usize>o << 2), first);
+      const last = min(inSize - 1, <i32>Math.ceil(b) - 1);
+      for (let k = first; k <= last; k++) store<f64>(weights + (<usize>(n++) << 3), (Math.min(b, <f64>(k + 1)) - Math.max(a, <f64>k)) / ratio);
+      continue;
+    }
+    // linear between source pixel centres, clamped at the ends
+    const s = Math.min(<f64>(inSize - 1), Math.max(0, (<f64>o + 0.5) * ratio - 0.5));
+    const left = min(inSize - 2, <i32>Math.floor(s));
+    if (left < 0) {
+      store<i32>(at + (<usize>o << 2), 0);
+      store<f64>(weights + (<usize>(n++) << 3), 1);
+      continue;
+    }
+    store<i32>(at + (<usize>o << 2), left);
+    store<f64>(weights + (<usize>(n++) << 3), 1 - (s - <f64>left));
+    store<f64>(weights + (<usize>(n++) << 3), s - <f64>left);
+  }
+  store<i32>(start + (<usize>outSize << 2), n);
+}
+
+/**
  * One axis of a separable resampling, along rows: each of the `count` lines (`lineStep` apart
  * in the f32 `src`, its samples `sampleStep` apart) -> `outSize` outputs, output o mixing the
  * samples from `first[o]` on with the f64 weights `weights[start[o]]` up to
@@ -40,7 +118,7 @@ export function strokeWidth(ink: usize, w: i32, h: i32): f64 {
  * l * dstLineStep + o * dstStep). Two lines at a time: an output's sum is a chain of dependent
  * additions, and two chains overlap.
  */
-export function resample(
+function resample(
   src: usize,
   count: i32,
   lineStep: i32,

@@ -1,19 +1,13 @@
 /**
- * The kernels, compiled to WebAssembly (npm run build:kernels -> dist/kernels.wasm) and called
- * through src/kernels.ts: the loops where WebAssembly is faster than the same JavaScript on V8
- * even after the copies into and out of its memory. A pass whose kernel no longer paid for those
- * copies went back to JavaScript (docs/ARCHITECTURE.md, "Kernels in WebAssembly").
+ * The pixel kernels, compiled to WebAssembly (npm run build:kernels -> dist/pixels.wasm) and
+ * called through src/kernels/pixels.ts: the loops over an upload's pixels where WebAssembly is
+ * faster than the same JavaScript on V8 even after the copies into and out of its memory. A
+ * pass whose kernel no longer paid for those copies went back to JavaScript
+ * (docs/ARCHITECTURE.md, "Kernels in WebAssembly"). They read untrusted input (a JPEG's scan),
+ * so their memory holds nothing but the picture being read: the served networks run in
+ * instances of their own (model.ts).
  */
 export { decodeScan, huffmanTable, huffmanTableBytes } from './jpeg';
 export { componentScratchPerPixel, keepMainInk } from './components';
-export { resample, strokeWidth } from './crop';
-export { affine } from './affine';
-
-/**
- * Where the host may start placing its buffers: past the module's own data. The kernels never
- * allocate (the stub runtime, and their own scratch is static, memory.data): everything above
- * is the host's.
- */
-export function heapBase(): usize {
-  return __heap_base;
-}
+export { fit, fitScratchBytes, strokeWidth } from './crop';
+export { heapBase } from './heap';

@@ -1,6 +1,8 @@
 /**
  * The model core: a chain of dense layers, run over a whole batch at once.
- * Pure computation on Float32Array buffers; nothing here knows about HTTP or files.
+ * Pure computation on Float32Array buffers; nothing here knows about HTTP or files. The dense
+ * layers' loops are a WebAssembly kernel (dense-kernel.ts) compiled on the first forward pass:
+ * importing this module reads no file.
  *
  * Layout conventions (shared with the weights files and the book's numpy code):
  *   x  (n, in)   row-major, one image per row
@@ -8,7 +10,7 @@
  *   b  (out)
  */
 import { z } from 'zod';
-import { f32, kernels, place, placeCopy, release, reside, scoped } from '../kernels.js';
+import { DenseKernel } from './dense-kernel.js';
 
 export const HiddenActivation = z.enum(['sigmoid', 'relu']);
 export type HiddenActivation = z.infer<typeof HiddenActivation>;
@@ -43,14 +45,14 @@ export interface DenseLayer {
   readonly bias: Float32Array;
   /** applied after the affine map; 'softmax' only on the last layer */
   readonly activation: HiddenActivation | 'softmax';
-  /** where `weights` and `bias` are kept in the kernels' memory, for a network that serves (residentMlp) */
-  readonly resident?: { readonly weights: number; readonly bias: number };
 }
 
 export interface Mlp {
   readonly layers: readonly DenseLayer[];
   readonly inputSize: number;
   readonly classes: number;
+  /** the kernel holding these layers' parameters, for a network that serves (residentMlp) */
+  readonly kernel?: DenseKernel;
 }
 
 export class ModelShapeError extends Error {
@@ -80,25 +82,15 @@ export function createMlp(arch: Architecture, params: readonly { weights: Float3
 }
 
 /**
- * The network with its parameters kept in the kernels' memory, for serving: each forward pass
- * reads them there instead of copying them in (for one image, the copy took half the pass).
- * It holds copies, so training the original changes nothing here; `release` frees them.
+ * The network with its parameters held by a kernel of its own, for serving: each forward pass
+ * reads them there instead of copying them in, and no other kernel's memory holds them. It
+ * holds copies, so training the original changes nothing here; `release` gives the kernel's
+ * memory back.
  */
 export function residentMlp(mlp: Mlp): { readonly mlp: Mlp; release(): void } {
-  const layers = mlp.layers.map((layer): DenseLayer => {
-    const weights = layer.weights.slice();
-    const bias = layer.bias.slice();
-    return { ...layer, weights, bias, resident: { weights: reside(weights), bias: reside(bias) } };
-  });
-  return {
-    mlp: { ...mlp, layers },
-    release: () => {
-      for (const { resident } of layers) {
-        release(resident!.weights);
-        release(resident!.bias);
-      }
-    },
-  };
+  const layers = mlp.layers.map((layer): DenseLayer => ({ ...layer, weights: layer.weights.slice(), bias: layer.bias.slice() }));
+  const kernel = DenseKernel.holding(layers);
+  return { mlp: { ...mlp, layers, kernel }, release: () => kernel.release() };
 }
 
 export function architectureOf(mlp: Mlp): Architecture {
@@ -121,39 +113,6 @@ function assertFinite(values: Float32Array, what: string): void {
     }
   }
 }
-
-/**
- * Affine map for a batch: x (n,in) @ W (in,out) + b -> out (n,out).
- * Each row is computed alone, in the same order whatever n is, so one image and
- * the same image inside a batch give bit-identical results. Zero inputs are
- * skipped (most MNIST pixels are 0 and 0 * finite w adds nothing); sums are kept
- * in float64, four inputs added to each output per pass, and rounded once to
- * float32. The loops are a WebAssembly kernel (assembly/affine.ts), kept while it
- * beats the same loops in JavaScript (docs/ARCHITECTURE.md, "Kernels in
- * WebAssembly"); a resident layer's weights are already in its memory, others are
- * copied in; rows go through it in chunks, so its memory stays small.
- */
-export function affine(x: Float32Array, n: number, layer: DenseLayer, out: Float32Array): Float32Array {
-  const { inSize, outSize, weights, bias, resident } = layer;
-  scoped(() => {
-    const w = resident?.weights ?? placeCopy(weights);
-    const b = resident?.bias ?? placeCopy(bias);
-    const acc = place(8 * outSize);
-    const nonZero = place(4 * inSize);
-    for (let r0 = 0; r0 < n; r0 += AFFINE_CHUNK_ROWS) {
-      const rows = Math.min(AFFINE_CHUNK_ROWS, n - r0);
-      scoped(() => {
-        const result = place(4 * rows * outSize);
-        kernels.affine(placeCopy(x.subarray(r0 * inSize, (r0 + rows) * inSize)), rows, inSize, outSize, w, b, result, acc, nonZero);
-        out.set(f32(result, rows * outSize), r0 * outSize);
-      });
-    }
-  });
-  return out;
-}
-
-/** Rows per call of the affine kernel: its buffers for them stay under a few megabytes. */
-const AFFINE_CHUNK_ROWS = 512;
 
 /** Logistic sigmoid in place; exp overflow gives exactly 0 or 1, never NaN. */
 export function sigmoidInPlace(v: Float32Array): Float32Array {
@@ -189,20 +148,6 @@ export function softmaxRowsInPlace(v: Float32Array, n: number, k: number): Float
   return v;
 }
 
-function activateInPlace(v: Float32Array, layer: DenseLayer, n: number): void {
-  switch (layer.activation) {
-    case 'sigmoid':
-      sigmoidInPlace(v);
-      break;
-    case 'relu':
-      reluInPlace(v);
-      break;
-    case 'softmax':
-      softmaxRowsInPlace(v, n, layer.outSize);
-      break;
-  }
-}
-
 /**
  * Run the network to the last layer's pre-activation values: x (n, inputSize) -> logits (n, classes).
  * `keep` receives every hidden layer's output, for backpropagation.
@@ -211,16 +156,18 @@ export function logits(mlp: Mlp, x: Float32Array, n: number, keep?: Float32Array
   if (x.length !== n * mlp.inputSize) {
     throw new ModelShapeError(`input holds ${x.length} values, expected ${n}x${mlp.inputSize}`);
   }
-  let h = x;
-  for (const layer of mlp.layers) {
-    const out = affine(h, n, layer, new Float32Array(n * layer.outSize));
-    if (layer.activation !== 'softmax') {
-      activateInPlace(out, layer, n);
-      keep?.push(out);
-    }
-    h = out;
-  }
-  return h;
+  const { layers } = mlp;
+  const out = new Float32Array(n * mlp.classes);
+  const hidden = keep && layers.slice(0, -1).map((layer) => new Float32Array(n * layer.outSize));
+  (mlp.kernel ?? DenseKernel.scratch()).run(layers, x, n, (values, i) => activateHidden(values, layers[i]!.activation), out, hidden);
+  if (hidden) keep!.push(...hidden);
+  return out;
+}
+
+/** A hidden layer's activation in place; the last layer's softmax is the caller's (forward), or skipped (argmax). */
+function activateHidden(values: Float32Array, activation: DenseLayer['activation']): void {
+  if (activation === 'sigmoid') sigmoidInPlace(values);
+  else if (activation === 'relu') reluInPlace(values);
 }
 
 /** x (n, inputSize) -> probabilities (n, classes), each row summing to 1. */

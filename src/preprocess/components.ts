@@ -7,7 +7,7 @@
  * ink's runs along each row and joins those that touch in neighbouring rows (union-find); the
  * rest works on the runs, far fewer than the pixels.
  */
-import { i32, kernels, place, placeCopy, scoped, u8 } from '../kernels.js';
+import { i32, pixelKernels, place, placeCopy, scoped, u8 } from '../kernels/pixels.js';
 import type { Box, Plane } from './plane.js';
 
 /** a component with fewer pixels than this share of the largest one is a speck */
@@ -23,7 +23,15 @@ export function keepMainInk(levels: Plane, threshold: number): Box | null {
   return scoped(() => {
     const pixels = placeCopy(data);
     const box = place(16);
-    const found = kernels.keepMainInk(pixels, w, h, threshold, SPECK_FRACTION, place(w * h * 4 * kernels.componentScratchPerPixel()), box);
+    const found = pixelKernels().keepMainInk(
+      pixels,
+      w,
+      h,
+      threshold,
+      SPECK_FRACTION,
+      place(w * h * 4 * pixelKernels().componentScratchPerPixel()),
+      box,
+    );
     if (!found) return null;
     data.set(u8(pixels, data.length));
     const [x0, y0, x1, y1] = i32(box, 4);

@@ -24,7 +24,7 @@
  * why only the normalising pipeline uses it; the plain pipeline's exact 28x28 levels stay
  * sharp's.
  */
-import { InputRefused, kernels, place, placeCopy, refuse, scoped, u8 } from '../kernels.js';
+import { InputRefused, pixelKernels, place, placeCopy, refuse, scoped, u8 } from '../kernels/pixels.js';
 import type { Plane } from './plane.js';
 import { ascii } from './sniff.js';
 
@@ -174,8 +174,8 @@ function readHuffmanTables(body: Uint8Array, dc: (number | undefined)[], ac: (nu
       if (code >= 1 << length) leave();
     }
     if (tableClass === 0 && symbols.some((s) => s > 15)) leave();
-    const table = place(kernels.huffmanTableBytes());
-    kernels.huffmanTable(placeCopy(counts), placeCopy(symbols), table);
+    const table = place(pixelKernels().huffmanTableBytes());
+    pixelKernels().huffmanTable(placeCopy(counts), placeCopy(symbols), table);
     (tableClass === 0 ? dc : ac)[id] = table;
     p += 17 + total;
   }
@@ -265,7 +265,7 @@ function readScan(bytes: Uint8Array, dataStart: number, header: Uint8Array, fram
   const mcusY = Math.ceil(frame.height / (single ? 8 : 8 * frame.vMax));
   const file = placeCopy(bytes);
   const plane = place(width * height);
-  kernels.decodeScan(
+  pixelKernels().decodeScan(
     file + dataStart,
     file + bytes.length,
     placeCopy(Int32Array.from(records)),

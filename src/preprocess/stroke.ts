@@ -12,7 +12,7 @@
  */
 import type { Box, Plane } from './plane.js';
 import { DIGIT_BOX } from './fit.js';
-import { kernels, placeCopy, scoped } from '../kernels.js';
+import { pixelKernels, placeCopy, scoped } from '../kernels/pixels.js';
 
 /** stroke width band of MNIST's test digits, in pixels of the 20-pixel box (10th, 90th percentiles) */
 export const MNIST_STROKE_WIDTH = { min: 1.67, max: 2.96 } as const;
@@ -20,7 +20,7 @@ export const MNIST_STROKE_WIDTH = { min: 1.67, max: 2.96 } as const;
 /** Mean stroke width of binary ink (1 = ink), in pixels: 2 * area / perimeter (a WebAssembly kernel, assembly/crop.ts). */
 export function strokeWidth(ink: Plane<Float32Array>): number {
   return scoped(() => {
-    return kernels.strokeWidth(placeCopy(ink.data), ink.width, ink.height);
+    return pixelKernels().strokeWidth(placeCopy(ink.data), ink.width, ink.height);
   });
 }
 

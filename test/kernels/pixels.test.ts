@@ -1,17 +1,17 @@
 /**
- * The WebAssembly kernels' memory (kernels.ts): callers place buffers on a stack and must leave
+ * The pixel kernels' memory (src/kernels/pixels.ts): callers place buffers on a stack and must leave
  * it as they found it, whatever happens, and results stay right when the memory has to grow
  * (growing detaches every earlier view of it).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { keepMainInk } from '../src/preprocess/components.js';
-import { preprocessImage } from '../src/preprocess/index.js';
-import { decodeJpegGrey } from '../src/preprocess/jpeg.js';
-import { kernels, place, reside, scoped, stackTop } from '../src/kernels.js';
-import { DEFAULT_ALLOWED_FORMATS } from '../src/preprocess/decode.js';
-import type { Box, Plane } from '../src/preprocess/plane.js';
-import { greyImage, onPaper, seven } from './preprocess/drawing.js';
+import { keepMainInk } from '../../src/preprocess/components.js';
+import { preprocessImage } from '../../src/preprocess/index.js';
+import { decodeJpegGrey } from '../../src/preprocess/jpeg.js';
+import { pixelKernels, place, scoped, stackTop } from '../../src/kernels/pixels.js';
+import { DEFAULT_ALLOWED_FORMATS } from '../../src/preprocess/decode.js';
+import type { Box, Plane } from '../../src/preprocess/plane.js';
+import { greyImage, onPaper, seven } from '../preprocess/drawing.js';
 
 const options = { mode: 'auto', limits: { maxInputPixels: 1 << 26, allowedFormats: DEFAULT_ALLOWED_FORMATS } } as const;
 
@@ -39,7 +39,7 @@ describe('the kernels memory', () => {
     expect(decodeJpegGrey(photo, 1 << 20, () => 2)).toBeDefined();
     // cut in the middle of its entropy-coded data: the scan's kernel refuses it
     expect(decodeJpegGrey(photo.subarray(0, photo.length - 200), 1 << 20, () => 2)).toBeUndefined();
-    const restart = readFileSync(new URL('./fixtures/jpeg/restart-every-row.jpg', import.meta.url));
+    const restart = readFileSync(new URL('../fixtures/jpeg/restart-every-row.jpg', import.meta.url));
     expect(decodeJpegGrey(restart, 1 << 20, () => 1)).toBeDefined();
     const answer = await preprocessImage(photo, options);
     expect(answer.noDigit).toBe(false);
@@ -49,13 +49,13 @@ describe('the kernels memory', () => {
   it('grows for a large picture, and gives the same results before and after', () => {
     const smallBlock = { x0: 10, y0: 5, x1: 30, y1: 25 };
     expectBlockKept(blockAndSpeck(50, 40, smallBlock, [45, 35]), smallBlock);
-    const bytes = kernels.memory.buffer.byteLength;
+    const bytes = pixelKernels().memory.buffer.byteLength;
     // the picture and keepMainInk's scratch (more bytes per pixel than the picture) past the memory's end
     const width = 1000;
     const height = Math.ceil((bytes + 3 * 65536) / width);
     const largeBlock = { x0: 700, y0: height - 200, x1: 900, y1: height - 20 };
     expectBlockKept(blockAndSpeck(width, height, largeBlock, [5, height - 1]), largeBlock);
-    expect(kernels.memory.buffer.byteLength).toBeGreaterThan(bytes);
+    expect(pixelKernels().memory.buffer.byteLength).toBeGreaterThan(bytes);
     expectBlockKept(blockAndSpeck(50, 40, smallBlock, [45, 35]), smallBlock);
   });
 
@@ -77,16 +77,5 @@ describe('the kernels memory', () => {
     ).toThrow('a bug in a caller');
     expect(stackTop()).toBe(top);
     expect(scoped(() => place(3))).toBe(a);
-  });
-
-  it('keeps blocks for good only between calls, when nothing is placed above them', () => {
-    const top = stackTop();
-    expect(() =>
-      scoped(() => {
-        place(8);
-        return reside(new Float32Array(4));
-      }),
-    ).toThrow('reside() while buffers are placed');
-    expect(stackTop()).toBe(top);
   });
 });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { stackTop } from '../../src/kernels.js';
+import { stackTop } from '../../src/kernels/pixels.js';
+import { keepMainInk } from '../../src/preprocess/components.js';
 import {
-  affine,
   Architecture,
   argmaxRows,
   createMlp,
   forward,
+  logits,
   logSumExp,
   MAX_LAYERS,
   ModelShapeError,
@@ -57,17 +58,27 @@ describe('logSumExp', () => {
   });
 });
 
-describe('affine', () => {
+describe('logits', () => {
   it('computes x @ W + b for a batch, W row-major (in, out)', () => {
-    const layer = {
-      inSize: 2,
-      outSize: 3,
-      weights: Float32Array.of(1, 2, 3, 4, 5, 6),
-      bias: Float32Array.of(0.5, 0, -1),
-      activation: 'softmax' as const,
-    };
-    const out = affine(Float32Array.of(1, 0, 2, -1), 2, layer, new Float32Array(6));
-    expect(Array.from(out)).toEqual([1.5, 2, 2, -1.5, -1, -1]);
+    const layer = { weights: Float32Array.of(1, 2, 3, 4, 5, 6), bias: Float32Array.of(0.5, 0, -1) };
+    const mlp = createMlp({ sizes: [2, 3], hidden: [], output: 'softmax' }, [layer]);
+    expect(Array.from(logits(mlp, Float32Array.of(1, 0, 2, -1), 2))).toEqual([1.5, 2, 2, -1.5, -1, -1]);
+  });
+
+  it("gives each hidden layer's activated output to `keep`, the whole batch in order", () => {
+    const mlp = toyMlp();
+    const x = Float32Array.of(0.2, 0.9, 0, 1, 0.5, 0.25);
+    const keep: Float32Array[] = [];
+    logits(mlp, x, 2, keep);
+    expect(keep.map((h) => h.length)).toEqual([2 * 4, 2 * 3]);
+    expect(keep[1]!.every((v) => v >= 0)).toBe(true);
+    const h1 = (r: number) =>
+      Array.from({ length: 4 }, (_, j) => {
+        let sum = mlp.layers[0]!.bias[j]!;
+        for (let k = 0; k < 3; k++) sum += x[r * 3 + k]! * mlp.layers[0]!.weights[k * 4 + j]!;
+        return 1 / (1 + Math.exp(-sum));
+      });
+    keep[0]!.forEach((v, i) => expect(v).toBeCloseTo(h1(Math.floor(i / 4))[i % 4]!, 6));
   });
 });
 
@@ -100,6 +111,17 @@ describe('forward', () => {
     }
   });
 
+  it('gives bit-identical rows across the chunks a large batch goes through the kernel in', () => {
+    const mlp = toyMlp();
+    const rows = 1_300;
+    const batch = Float32Array.from({ length: rows * 3 }, (_, i) => ((i * 7919) % 101) / 100);
+    const together = forward(mlp, batch, rows);
+    for (const r of [0, 511, 512, 513, 1023, 1024, 1299]) {
+      const alone = forward(mlp, batch.slice(r * 3, r * 3 + 3), 1);
+      expect(Array.from(alone)).toEqual(Array.from(together.subarray(r * 2, r * 2 + 2)));
+    }
+  });
+
   it('refuses an input of the wrong size', () => {
     expect(() => forward(toyMlp(), new Float32Array(4), 1)).toThrow(ModelShapeError);
   });
@@ -112,7 +134,7 @@ describe('residentMlp', () => {
     const mlp = toyMlp();
     const resident = residentMlp(mlp);
     try {
-      expect(resident.mlp.layers.every((l) => l.resident !== undefined)).toBe(true);
+      expect(resident.mlp.kernel).toBeDefined();
       expect(Array.from(forward(resident.mlp, batch, 7))).toEqual(Array.from(forward(mlp, batch, 7)));
     } finally {
       resident.release();
@@ -132,21 +154,25 @@ describe('residentMlp', () => {
     }
   });
 
-  it('moves the kernels stack up while it lives, reuses the room of one released, and moves it back down', () => {
+  it("runs in a kernel of its own: the pixel kernels' memory neither holds it nor, growing for a large picture, changes it", () => {
     const bottom = stackTop();
-    const first = residentMlp(toyMlp());
-    const second = residentMlp(toyMlp());
-    const top = stackTop();
-    expect(top).toBeGreaterThan(bottom);
-    first.release();
-    // the first one's room, below the second, is taken again: the stack stays where it is
-    const third = residentMlp(toyMlp());
-    expect(stackTop()).toBe(top);
-    expect(third.mlp.layers[0]!.resident).toEqual(first.mlp.layers[0]!.resident);
-    expect(Array.from(forward(third.mlp, batch, 7))).toEqual(Array.from(forward(toyMlp(), batch, 7)));
-    second.release();
-    third.release();
-    expect(stackTop()).toBe(bottom);
+    const resident = residentMlp(toyMlp());
+    try {
+      expect(stackTop()).toBe(bottom);
+      const before = Array.from(forward(resident.mlp, batch, 7));
+      const width = 2_000;
+      const levels = { width, height: 1_000, data: new Uint8Array(width * 1_000).fill(200) };
+      expect(keepMainInk(levels, 100)).toEqual({ x0: 0, y0: 0, x1: width - 1, y1: 999 });
+      expect(Array.from(forward(resident.mlp, batch, 7))).toEqual(before);
+    } finally {
+      resident.release();
+    }
+  });
+
+  it('refuses to run once released', () => {
+    const resident = residentMlp(toyMlp());
+    resident.release();
+    expect(() => forward(resident.mlp, batch, 7)).toThrow('released');
   });
 });
 

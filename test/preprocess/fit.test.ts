@@ -1,5 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { DIGIT_BOX, axisTaps, fitToBox } from '../../src/preprocess/fit.js';
+import { DIGIT_BOX, fitToBox } from '../../src/preprocess/fit.js';
+
+/**
+ * The reference the fit's kernel (assembly/crop.ts) is held to, bit for bit: how each output
+ * index along one axis mixes source indices (output o mixes the source indices from `first[o]`
+ * on, with the weights `weights[start[o]]` up to `weights[start[o + 1]]`), as the service
+ * computed them in JavaScript before the fit became one kernel call.
+ */
+function axisTaps(inSize: number, outSize: number) {
+  const ratio = inSize / outSize;
+  const first = new Int32Array(outSize);
+  const start = new Int32Array(outSize + 1);
+  // an interval `ratio` long meets at most ceil(ratio) + 1 pixels; one more for its rounded ends
+  const weights = new Float64Array(outSize * (Math.ceil(ratio) + 2));
+  let n = 0;
+  for (let o = 0; o < outSize; o++) {
+    start[o] = n;
+    if (ratio >= 1) {
+      // area: source interval [o * ratio, (o + 1) * ratio), each pixel weighted by its overlap
+      const a = o * ratio;
+      const b = a + ratio;
+      first[o] = Math.floor(a);
+      const last = Math.min(inSize - 1, Math.ceil(b) - 1);
+      for (let k = first[o]!; k <= last; k++) weights[n++] = (Math.min(b, k + 1) - Math.max(a, k)) / ratio;
+      continue;
+    }
+    // linear between source pixel centres, clamped at the ends
+    const s = Math.min(inSize - 1, Math.max(0, (o + 0.5) * ratio - 0.5));
+    const left = Math.min(inSize - 2, Math.floor(s));
+    if (left < 0) {
+      weights[n++] = 1;
+      continue;
+    }
+    first[o] = left;
+    weights[n++] = 1 - (s - left);
+    weights[n++] = s - left;
+  }
+  start[outSize] = n;
+  return { first, start, weights };
+}
 
 /** axisTaps as one { first, weights } per output index */
 function tapsOf(inSize: number, outSize: number) {
@@ -13,7 +52,7 @@ const plane = (width: number, height: number, f: (x: number, y: number) => numbe
   data: Float32Array.from({ length: width * height }, (_, i) => f(i % width, Math.floor(i / width))),
 });
 
-describe('axisTaps', () => {
+describe('the reference taps', () => {
   it('averages areas when shrinking: weights sum to 1 and cover the source once', () => {
     const taps = tapsOf(7, 3);
     const cover = new Float64Array(7);
@@ -33,7 +72,7 @@ describe('axisTaps', () => {
   });
 });
 
-/** fitToBox as written from the taps, one output pixel at a time (the same sums in the same order) */
+/** fitToBox as written from the reference taps, one output pixel at a time (the same sums in the same order) */
 function reference(
   ink: { width: number; data: Float32Array },
   box: { x0: number; y0: number; x1: number; y1: number },
@@ -71,6 +110,17 @@ describe('fitToBox', () => {
     ]) {
       const out = fitToBox(ink, box);
       expect(out.data).toEqual(reference(ink, box, out.width, out.height));
+    }
+  });
+
+  it('matches the reference bit for bit over crops shrunk and enlarged, of every shape up to 70 x 70', () => {
+    const ink = plane(90, 90, (x, y) => Math.sin(x * 0.7 + y * 1.3) ** 2);
+    for (let bw = 1; bw <= 70; bw += 3) {
+      for (let bh = 1; bh <= 70; bh += 5) {
+        const box = { x0: 90 - bw - (bw % 7), y0: bh % 11, x1: 90 - (bw % 7) - 1, y1: (bh % 11) + bh - 1 };
+        const out = fitToBox(ink, box);
+        expect(Buffer.from(out.data.buffer).equals(Buffer.from(reference(ink, box, out.width, out.height).buffer))).toBe(true);
+      }
     }
   });
 
