@@ -1,7 +1,7 @@
 /** The convert CLI (tools/cli/convert-weights.ts), run as `npm run convert` runs it: a tsx child process. */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,12 +75,26 @@ describe.concurrent('convert-weights CLI', () => {
   );
 
   it(
+    'refuses to overwrite an existing output without --force, and overwrites it with --force',
+    async () => {
+      const out = join(tmp, 'existing.safetensors');
+      writeFileSync(out, 'mine');
+      const refused = await convert(TOY_PKL, out);
+      expect(refused).toEqual({ code: 1, stdout: '', stderr: `convert: ${out} exists: pass --force to overwrite it\n` });
+      expect(readFileSync(out, 'utf8')).toBe('mine');
+      expect((await convert(TOY_PKL, out, '--force')).code).toBe(0);
+      expect((await loadWeights(out)).mlp).toEqual(toyMlp());
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
     'exits 1 with the one-line loader error when the input cannot be read',
     async () => {
       const missing = join(tmp, 'missing.pkl');
       const { code, stderr } = await convert(missing, join(tmp, 'y.safetensors'));
       expect(code).toBe(1);
-      expect(stderr.trim()).toBe(`cannot load weights from ${missing}: file not found`);
+      expect(stderr.trim()).toBe(`convert: cannot load weights from ${missing}: file not found`);
     },
     CLI_TIMEOUT_MS,
   );

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumError, fetchMnist, MNIST_FILES, verify } from '../../tools/data/fetch-mnist.js';
 import { loadMnistSplit } from '../../src/data/idx.js';
 import { hasSharedData, sharedPath, warnIfSharedDataMissing } from '../support/shared-data.js';
+import { runTool } from './run-cli.js';
 
 const run = promisify(execFile);
 warnIfSharedDataMissing('the download tests (test/cli/fetch-mnist.test.ts)');
@@ -76,6 +77,63 @@ describe.skipIf(!hasSharedData)('fetch-mnist against a local mirror', () => {
         MNIST_FILES.filter((f) => f.name.startsWith('train-images')),
       ),
     ).rejects.toThrow(/HTTP 404/);
+  });
+});
+
+describe('fetch-mnist against a mirror it cannot download from', () => {
+  /** a loopback port nothing listens on: a server is given one, then closed */
+  async function unusedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  const fetchT10k = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const dir = await mkdtemp(join(tmpdir(), 'fetch-'));
+    const run = await runTool('tools/cli/fetch-mnist.ts', [...args, '--out', dir, '--only', 't10k'], env);
+    return { ...run, written: await readdir(dir) };
+  };
+
+  it('names the URL and the cause in one line and exits 1 when the connection is refused', async () => {
+    const mirror = `http://127.0.0.1:${await unusedPort()}/mnist/`;
+    const run = await fetchT10k(['--mirror', mirror]);
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `fetch-mnist: could not download ${mirror}t10k-images-idx3-ubyte.gz: ECONNREFUSED\n`,
+      written: [],
+    });
+  });
+
+  it('names the URL and the cause when the mirror closes the connection without an answer', async () => {
+    const server = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const mirror = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const run = await fetchT10k(['--mirror', mirror]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`^fetch-mnist: could not download ${mirror}/t10k-images-idx3-ubyte.gz: \\S.*\\n$`));
+      expect(run.written).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('takes the mirror from MNIST_MIRROR when --mirror is not given', async () => {
+    const mirror = `http://127.0.0.1:${await unusedPort()}/from-env/`;
+    const run = await fetchT10k([], { MNIST_MIRROR: mirror });
+    expect(run.stderr).toBe(`fetch-mnist: could not download ${mirror}t10k-images-idx3-ubyte.gz: ECONNREFUSED\n`);
+  });
+
+  it('exits 2 with the usage when --mirror is not an http(s) URL', async () => {
+    const run = await fetchT10k(['--mirror', 'storage.googleapis.com/cvdf-datasets/mnist']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^fetch-mnist: --mirror must be an http:\/\/ or https:\/\/ URL, got "storage.googleapis.com\/cvdf-datasets\/mnist"\n\nusage: /,
+    );
   });
 });
 

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, parseTrainArgs, UsageError } from '../../tools/train/args.js';
+import { HelpRequested, UsageError } from '../../tools/cli/args.js';
+import { DEFAULTS, parseTrainArgs } from '../../tools/train/args.js';
 
 describe('parseTrainArgs', () => {
   it('gives the shipped recipe when no option is given', () => {
-    expect(parseTrainArgs([])).toEqual({ ...DEFAULTS, quiet: false });
+    expect(parseTrainArgs([])).toEqual({ ...DEFAULTS, quiet: false, force: false });
+  });
+
+  it('writes a new file under the git-ignored artifacts/train by default, never into the shipped weights/', () => {
+    expect(DEFAULTS.out).toBe('artifacts/train/digit-serve-mlp.safetensors');
   });
 
   it('reads every option', () => {
@@ -45,6 +50,7 @@ describe('parseTrainArgs', () => {
       '--eval-mnist-dir',
       'e',
       '--quiet',
+      '--force',
     ]);
     expect(o).toEqual({
       out: 'x.safetensors',
@@ -66,6 +72,7 @@ describe('parseTrainArgs', () => {
       trainDir: 'd',
       evalMnistDir: 'e',
       quiet: true,
+      force: true,
     });
   });
 
@@ -74,8 +81,9 @@ describe('parseTrainArgs', () => {
     expect(parseTrainArgs(['--augment', 'on'])).toMatchObject({ augment: DEFAULTS.augment });
   });
 
-  it('answers --help', () => {
-    expect(parseTrainArgs(['--help'])).toBe('help');
+  it('answers --help and -h', () => {
+    expect(() => parseTrainArgs(['--help'])).toThrow(HelpRequested);
+    expect(() => parseTrainArgs(['-h'])).toThrow(HelpRequested);
   });
 
   it.each([

