@@ -13,6 +13,9 @@
  * picture goes to POST /predict?debug=1 (or POST /read). A newer picture aborts the request
  * still on its way, and an answer is shown only if it belongs to the latest picture. A pad
  * with no ink is never sent: it shows "Draw a digit" ("Write a number") straight away.
+ *
+ * Uploads: a large picture (a phone photo) is shrunk in the browser before it is sent
+ * (js/upload.js); drawing over an uploaded picture replaces it, and Undo brings it back.
  */
 import { describeProblem, loadApiKey, predict, readNumber, saveApiKey } from './js/api.js';
 import { BoxLayer } from './js/boxes.js';
@@ -20,6 +23,7 @@ import { EvalView } from './js/eval.js';
 import { DrawingPad, PAD_SIZE } from './js/pad.js';
 import { ResultView } from './js/result.js';
 import { setUpTabs } from './js/tabs.js';
+import { prepareUpload } from './js/upload.js';
 
 export const DEBOUNCE_MS = 250;
 /** the number pad's own pixels: as tall as the digit pad, three times as wide */
@@ -59,12 +63,16 @@ const WORDS = {
     help: 'Draw with a mouse, pen or finger, or upload or drop a picture of a digit.',
     noDigitUploaded: (name) => `No digit found in ${name}. Draw a digit, or upload another picture.`,
     noDigitDrawn: 'No digit found in the drawing: draw a digit a little larger or bolder.',
+    picture: 'Drawing on the pad replaces the picture with your drawing; Undo brings the picture back.',
+    replaced: 'Your drawing replaced the picture; Undo all of it to bring the picture back, or Clear to start again.',
   },
   number: {
     hint: 'Write a number here, its digits side by side',
     help: 'Write the digits side by side on one line with a mouse, pen or finger, or upload or drop a picture of a number.',
     noDigitUploaded: (name) => `No digit found in ${name}. Write a number, or upload another picture.`,
     noDigitDrawn: 'No digit found in the drawing: write the digits a little larger or bolder.',
+    picture: 'Writing on the pad replaces the picture with your writing; Undo brings the picture back.',
+    replaced: 'Your writing replaced the picture; Undo all of it to bring the picture back, or Clear to start again.',
   },
 };
 
@@ -96,6 +104,11 @@ function refreshControls() {
   undoButton.setAttribute('aria-disabled', String(!pad().canUndo));
   clearButton.setAttribute('aria-disabled', String(!pad().canUndo));
   padHint.hidden = pad().canUndo;
+  // drawing over an uploaded picture replaces it: say so while it can happen, and after
+  const words = WORDS[mode];
+  const help = pad().holdsPicture ? words.picture : pad().replacedPicture ? words.replaced : words.help;
+  if (padHelp.textContent !== help) padHelp.textContent = help;
+  padHelp.classList.toggle('is-notice', help !== words.help);
 }
 
 /** Show an answer and keep it, to show it again when the user comes back to this mode. */
@@ -203,7 +216,6 @@ function setMode(next, { read = true } = {}) {
   boxes.clear();
   result.setMode(next);
   padHint.textContent = WORDS[next].hint;
-  padHelp.textContent = WORDS[next].help;
   refreshControls();
   if (!$('panel-draw').hidden) history.replaceState(null, '', next === 'number' ? '#number' : '#draw');
   if (!read) return;
@@ -262,15 +274,23 @@ document.addEventListener('keydown', (e) => {
 /** set while an uploaded picture is put on the pad: its change is read at once, not debounced */
 let placing = false;
 
-/** @param {File | undefined} file */
-async function upload(file) {
-  if (!file) return;
+/** @param {File | undefined} chosen */
+async function upload(chosen) {
+  if (!chosen) return;
   cancelPending();
+  const mine = generation;
+  const target = pad();
   result.setBusy(true);
   if (mode === 'number') boxes.clear();
+  // a phone photo is shrunk here, not sent as megabytes
+  const { file, bitmap } = await prepareUpload(chosen);
+  if (mine !== generation || target !== pad()) {
+    bitmap?.close(); // something newer happened meanwhile (another upload, a stroke, the other mode)
+    return;
+  }
   placing = true;
   try {
-    await pad().setImage(file);
+    await target.setImage(file, bitmap);
   } finally {
     placing = false;
   }
@@ -317,6 +337,9 @@ window.addEventListener('drop', (e) => hasFiles(e) && e.preventDefault());
 function askForKey() {
   settings.open = true;
   settings.classList.add('settings--attention');
+  // straight into the field: typing the key is the next thing to do
+  keyInput.focus();
+  if (keyInput.value) keyInput.select(); // a refused key: typing replaces it
 }
 
 keyInput.addEventListener('change', () => {

@@ -4,6 +4,10 @@
  * heat map (rows: true digit, columns: predicted). A cell's colour is its share of the row on
  * a square-root scale, so the few confusions stay visible next to a diagonal of 0.9+; its text
  * is black or white, whichever contrasts more with the cell (always 4.5:1 or better).
+ *
+ * The heading names the set the answer was computed on (/eval's `dataset`), and the per-digit
+ * bars run from a little under the lowest per-digit accuracy to 100% (the range labelled), so
+ * digits at 95% and 100% do not both look full. A problem shows its title, then its detail.
  */
 import { describeProblem, fetchEval } from './api.js';
 
@@ -35,6 +39,27 @@ export function heatColours(share) {
 }
 
 const pct = (x, digits = 2) => `${(100 * x).toFixed(digits)}%`;
+/** a percentage without trailing zeros: 90%, 92.5% */
+const pctShort = (x) => `${Number((100 * x).toFixed(1))}%`;
+
+/** a sentence from the service's lower-case detail: a capital first, a full stop last */
+const sentence = (text) => {
+  const t = String(text ?? '').trim();
+  if (!t) return '';
+  return t[0].toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
+};
+
+/**
+ * Where the per-digit bars start: a step of 5% under the lowest accuracy with a little room,
+ * so the lowest bar is never empty; 0 when the accuracies spread far down anyway.
+ * @param {number[]} accuracies 0..1
+ */
+export function barAxisStart(accuracies) {
+  if (accuracies.length === 0) return 0;
+  const lowest = Math.min(...accuracies);
+  if (lowest < 0.5) return 0;
+  return Math.max(0, Math.floor((lowest - 0.02) * 20 + 1e-9) / 20);
+}
 const int = (n) => Number(n).toLocaleString('en-US');
 
 export class EvalView {
@@ -46,6 +71,7 @@ export class EvalView {
     this.apiKey = apiKey;
     this.onUnauthorized = onUnauthorized;
     this.status = $('eval-status');
+    this.heading = $('eval-heading');
     this.body = $('eval-body');
     this.reloadButton = /** @type {HTMLButtonElement} */ ($('eval-reload'));
     this.loaded = false;
@@ -73,9 +99,17 @@ export class EvalView {
     if (!result.ok) {
       this.loaded = false;
       this.body.hidden = true;
+      this.heading.textContent = 'Model accuracy';
       const { title, detail } = describeProblem(result.problem, { keySent: this.apiKey().trim() !== '' });
       this.status.classList.add('is-error');
-      this.status.replaceChildren(strong(title), document.createTextNode(detail ? ` ${detail}` : ''));
+      // the title, then the detail on a line of its own: two sentences, not one run together
+      const titleEl = document.createElement('p');
+      titleEl.className = 'eval-status__title';
+      titleEl.append(strong(title));
+      const detailEl = document.createElement('p');
+      detailEl.className = 'eval-status__detail';
+      detailEl.textContent = sentence(detail);
+      this.status.replaceChildren(...(detail ? [titleEl, detailEl] : [titleEl]));
       this.status.dataset.code = result.problem.code;
       if (result.problem.code === 'unauthorized') this.onUnauthorized();
       return;
@@ -87,11 +121,15 @@ export class EvalView {
 
   render(report) {
     const total = Number(report.total);
+    const ds = report.dataset ?? {};
     this.status.textContent = `Evaluated on ${int(total)} images.`;
+    // which set, by the name and description the service gives: not every set is a test set
+    this.heading.textContent = ds.name ? `Accuracy on ${ds.name}` : 'Model accuracy';
+    $('eval-about').textContent = sentence(ds.description);
+    $('eval-about').hidden = !ds.description;
     $('eval-accuracy').textContent = pct(report.accuracy);
     $('eval-accuracy').dataset.value = String(report.accuracy);
     $('eval-correct').textContent = `${int(report.correct)} of ${int(total)} images`;
-    const ds = report.dataset ?? {};
     $('eval-dataset').textContent = [ds.name, ds.size === undefined ? null : `${int(ds.size)} images`, ds.description]
       .filter(Boolean)
       .join(' · ');
@@ -111,7 +149,17 @@ export class EvalView {
   }
 
   #perClass(perClass) {
-    const tbody = $('per-class').querySelector('tbody');
+    const table = $('per-class');
+    const tbody = table.querySelector('tbody');
+    // the bars' axis: from `start` (an empty bar) to 100% (a full one)
+    const start = barAxisStart(perClass.map((c) => Number(c.accuracy)));
+    table.dataset.axisStart = String(start);
+    $('per-class-axis-from').textContent = pctShort(start);
+    $('per-class-axis-to').textContent = '100%';
+    $('per-class-scale').textContent =
+      start > 0
+        ? `The bars run from ${pctShort(start)} (empty) to 100% (full), so the differences between digits show.`
+        : 'The bars run from 0% (empty) to 100% (full).';
     tbody.replaceChildren(
       ...perClass.map((c) => {
         const tr = document.createElement('tr');
@@ -123,7 +171,8 @@ export class EvalView {
         bar.className = 'acc-bar';
         bar.setAttribute('aria-hidden', 'true');
         const fill = document.createElement('span');
-        fill.style.setProperty('--p', String(c.accuracy));
+        const p = start < 1 ? (Number(c.accuracy) - start) / (1 - start) : 1;
+        fill.style.setProperty('--p', String(Math.min(1, Math.max(0, p))));
         bar.append(fill);
         acc.append(bar, document.createTextNode(pct(c.accuracy, 1)));
         const counts = document.createElement('td');

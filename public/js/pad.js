@@ -5,6 +5,10 @@
  * and at most one uploaded picture at the bottom) and the canvas is repainted from that list,
  * which is what makes Undo exact.
  *
+ * Drawing over an uploaded picture starts a new drawing: the picture goes (its ink is
+ * rarely white on black, so strokes over it would be invisible or not count) and Undo of the
+ * last stroke brings it back.
+ *
  * Events: `change` whenever what the canvas shows changes (while a stroke is drawn too).
  */
 
@@ -35,6 +39,8 @@ export class DrawingPad extends EventTarget {
     this.ctx = ctx;
     /** @type {Array<{kind: 'stroke', points: Array<{x: number, y: number}>} | {kind: 'image', file: File, bitmap: ImageBitmap | null}>} */
     this.layers = [];
+    /** the layers a drawing replaced (an uploaded picture): Undo of its last stroke restores them */
+    this.replaced = null;
     /** the stroke being drawn and the pointer drawing it */
     this.active = null;
     this.render();
@@ -56,6 +62,16 @@ export class DrawingPad extends EventTarget {
     return this.layers.length > 0;
   }
 
+  /** True while an uploaded picture is on the pad (drawing would replace it). */
+  get holdsPicture() {
+    return this.layers.some((l) => l.kind === 'image');
+  }
+
+  /** True while a drawing stands in for an uploaded picture that Undo can bring back. */
+  get replacedPicture() {
+    return this.replaced !== null;
+  }
+
   /** True when the canvas holds no ink at all (checked on the pixels, not on the layer list). */
   isBlank() {
     if (this.layers.some((l) => l.kind === 'image')) return false;
@@ -66,11 +82,17 @@ export class DrawingPad extends EventTarget {
 
   undo() {
     if (this.active) this.active = null;
-    if (this.layers.pop()) this.#changed();
+    if (!this.layers.pop()) return;
+    if (this.layers.length === 0 && this.replaced) {
+      this.layers = this.replaced;
+      this.replaced = null;
+    }
+    this.#changed();
   }
 
   clear() {
     this.active = null;
+    this.replaced = null;
     if (this.layers.length === 0) return;
     this.layers = [];
     this.#changed();
@@ -80,15 +102,20 @@ export class DrawingPad extends EventTarget {
    * Show an uploaded picture on the pad (replacing whatever was drawn). The file is kept as it
    * is: while nothing is drawn over it, the file itself is what gets sent.
    * @param {File} file
+   * @param {ImageBitmap | null} [decoded] the file already decoded (upright), or null when it
+   *   could not be; decoded here when not given
    */
-  async setImage(file) {
-    let bitmap = null;
-    try {
-      bitmap = await createImageBitmap(file);
-    } catch {
-      // a format this browser cannot show (TIFF, say): the server may still read it
+  async setImage(file, decoded) {
+    let bitmap = decoded ?? null;
+    if (decoded === undefined) {
+      try {
+        bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+      } catch {
+        // a format this browser cannot show (TIFF, say): the server may still read it
+      }
     }
     this.active = null;
+    this.replaced = null;
     this.layers = [{ kind: 'image', file, bitmap }];
     this.#changed();
   }
@@ -166,6 +193,11 @@ export class DrawingPad extends EventTarget {
     e.preventDefault();
     this.canvas.setPointerCapture?.(e.pointerId);
     const stroke = { kind: 'stroke', points: [this.#point(e)] };
+    if (this.holdsPicture) {
+      // a new drawing in the picture's place; Undo brings the picture back
+      this.replaced = this.layers;
+      this.layers = [];
+    }
     this.layers.push(stroke);
     this.active = { stroke, pointerId: e.pointerId };
     this.#changed();

@@ -1,11 +1,14 @@
 /**
  * Numbers made of MNIST test digits for the page's number mode: written on the wide pad with
- * the mouse, stroke by stroke, or rendered as a picture of dark ink on light paper; and the
- * digits' boxes as the page shows them.
+ * the mouse, stroke by stroke, or rendered as a picture of dark ink on light paper (or as a
+ * phone's photo of that paper); and the digits' boxes as the page shows them.
  */
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import type { MnistSplit } from '../../src/data/idx.js';
+import { predictBatch } from '../../src/model/predict.js';
+import type { LoadedModel } from '../../src/model/weights/types.js';
+import { noise } from '../preprocess/drawing.js';
 import { inkRuns } from './support.js';
 
 const SIDE = 28;
@@ -13,6 +16,15 @@ const SIDE = 28;
 /** Test image `i`'s 784 pixels (0..255, white ink on black). */
 export function digitPixels(set: MnistSplit, i: number): Uint8Array {
   return set.images.subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE);
+}
+
+/** The model's reading of 784 MNIST pixels as they are (no preprocessing). */
+export function predictOne(model: LoadedModel, pixels: Uint8Array): { prediction: number } {
+  return predictBatch(
+    model.mlp,
+    Float32Array.from(pixels, (v) => v / 255),
+    1,
+  )[0]!;
 }
 
 /** The first and last column holding ink at or above `threshold`. */
@@ -125,4 +137,47 @@ export async function shownBoxes(page: Page): Promise<Array<{ x: number; y: numb
     found.push({ x: r.x, y: r.y, width: r.width, height: r.height, tag: (await b.locator('.digit-box__tag').textContent()) ?? '' });
   }
   return found;
+}
+
+/**
+ * A phone photo of digits written on paper: one line of MNIST test digits (dark ink, enlarged
+ * smoothly) whose ink is `inkHeight` pixels tall, in the middle of a `width` x `height` sheet of
+ * paper lit unevenly and grainy with sensor noise (seeded: the same bytes every run), as a JPEG
+ * of a few megabytes. With `orientation` the pixels are stored turned the way a phone held
+ * upright stores them (6: a quarter turn anticlockwise), and the EXIF orientation says how to
+ * turn them back; width and height are the picture as seen, upright.
+ */
+export async function phonePhoto(
+  set: MnistSplit,
+  line: readonly number[],
+  { width, height, inkHeight, orientation = 1 }: { width: number; height: number; inkHeight: number; orientation?: 1 | 6 },
+): Promise<Buffer> {
+  const png = await numberPng(set, [line]);
+  const meta = await sharp(png).metadata();
+  // numberPng's digits are SIDE * SCALE tall, inside a margin of 10 * SCALE
+  const scale = inkHeight / (SIDE * SCALE);
+  const ink = await sharp(png)
+    .resize(Math.round(meta.width! * scale), Math.round(meta.height! * scale), { kernel: 'cubic' })
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const grain = noise(width * height, 7);
+  const paper = Buffer.alloc(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      // brighter towards the top left, as under a lamp
+      const light = 236 - (18 * (x + y)) / (width + height);
+      paper[y * width + x] = Math.max(0, Math.min(255, Math.round(light + grain[y * width + x]!)));
+    }
+  const left = Math.round((width - ink.info.width) / 2);
+  const top = Math.round((height - ink.info.height) / 2);
+  for (let y = 0; y < ink.info.height; y++)
+    for (let x = 0; x < ink.info.width; x++) {
+      const at = (top + y) * width + left + x;
+      // the ink darkens the paper: paper level PAPER is paper, INK is full ink
+      paper[at] = Math.round((paper[at]! * ink.data[y * ink.info.width + x]!) / PAPER);
+    }
+  let photo = sharp(paper, { raw: { width, height, channels: 1 } }).toColourspace('srgb');
+  if (orientation === 6) photo = sharp(await photo.rotate(270).raw().toBuffer(), { raw: { width: height, height: width, channels: 3 } });
+  return photo.jpeg({ quality: 92 }).withMetadata({ orientation }).toBuffer();
 }

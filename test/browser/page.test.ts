@@ -19,14 +19,20 @@ import { toyDigitModel } from '../support/models.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
 import {
+  countRequests,
   drawDigitWithMouse,
+  fileTransfer,
+  focusedId,
   hasChromium,
+  isPath,
   launchBrowser,
+  noHorizontalOverflow,
   openPage,
   PHONE,
   screenshot,
   settledResult,
   touchStroke,
+  uploadTo,
   warnIfChromiumMissing,
   type Browser,
   type PageDocument,
@@ -38,13 +44,6 @@ declare const window: {
   readonly innerWidth: number;
   readonly localStorage: { getItem(k: string): string | null };
 };
-declare const atob: (base64: string) => string;
-declare class DataTransfer {
-  readonly items: { add(file: File): void };
-}
-declare class File {
-  constructor(parts: Uint8Array[], name: string, options: { type: string });
-}
 declare const getComputedStyle: (el: unknown) => {
   outlineStyle: string;
   outlineWidth: string;
@@ -72,30 +71,8 @@ async function drawStroke(page: Page, from = 0.3, to = 0.7, at = 0.5): Promise<v
   await page.mouse.up();
 }
 
-/** Requests the page sends to /predict, counted from now on. */
-function countPredictions(page: Page): { readonly count: number } {
-  const counter = { count: 0 };
-  page.on('request', (r) => {
-    if (new URL(r.url()).pathname === '/predict') counter.count++;
-  });
-  return counter;
-}
-
 /** Upload a file through the file input; resolves with the /predict answer once the page has shown it. */
-async function uploadFile(page: Page, path: string) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => new URL(r.url()).pathname === '/predict'),
-    page.setInputFiles('#file', path),
-  ]);
-  return { response, shown: await settledResult(page) };
-}
-
-async function noHorizontalOverflow(page: Page): Promise<{ scrollWidth: number; clientWidth: number }> {
-  return page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    clientWidth: document.documentElement.clientWidth,
-  }));
-}
+const uploadFile = (page: Page, path: string) => uploadTo(page, '/predict', path);
 
 describe('GET / serves the page', () => {
   let server: RunningServer;
@@ -122,6 +99,7 @@ describe('GET / serves the page', () => {
       ['/js/result.js', /javascript/],
       ['/js/eval.js', /javascript/],
       ['/js/tabs.js', /javascript/],
+      ['/js/upload.js', /javascript/],
       ['/favicon.svg', /image\/svg\+xml/],
     ] as const) {
       const res = await fetch(`${server.url}${path}`);
@@ -179,7 +157,7 @@ describe.skipIf(!hasChromium)('the web page in Chromium', { timeout: 60_000 }, (
 
   it('shows "Draw a digit" on a blank pad without asking the server, and Undo and Clear go back to it', async () => {
     const page = await browser.newPage();
-    const predictions = countPredictions(page);
+    const predictions = countRequests(page, '/predict');
     await openPage(page, toy.url);
 
     let shown = await settledResult(page);
@@ -273,20 +251,7 @@ describe.skipIf(!hasChromium)('the web page in Chromium', { timeout: 60_000 }, (
     await screenshot(page, '12-no-digit');
   });
 
-  it("says the model-accuracy view is unavailable (503 eval_unavailable) with the server's reason", async () => {
-    const page = await browser.newPage();
-    await openPage(page, toy.url);
-    await page.click('#tab-eval');
-    await page.waitForSelector('#eval-status[data-code="eval_unavailable"]');
-    const text = await page.textContent('#eval-status');
-    expect(text).toContain('No labelled dataset to evaluate on');
-    expect(text).toContain('MNIST_DIR');
-    expect(await page.isHidden('#eval-body')).toBe(true);
-    expect(page.url()).toMatch(/#eval$/);
-    await screenshot(page, '07-eval-unavailable');
-  });
-
-  it('asks for the API key on 401, and sends it as a Bearer token once given (kept in localStorage)', async () => {
+  it('asks for the API key on 401 with the focus in its field, and sends it as a Bearer token once given (kept in localStorage)', async () => {
     const page = await browser.newPage();
     await openPage(page, keyed.url);
     await drawStroke(page);
@@ -295,9 +260,12 @@ describe.skipIf(!hasChromium)('the web page in Chromium', { timeout: 60_000 }, (
     expect(shown.status).toBe('This server needs an API key');
     expect(shown.detail).toContain('API key');
     expect(await page.getAttribute('#settings', 'open')).not.toBeNull();
+    // the field takes the focus: the key can be typed (or pasted) at once
+    expect(await focusedId(page)).toBe('api-key');
     await screenshot(page, '08-api-key-needed');
 
-    await page.fill('#api-key', API_KEY);
+    // typed straight away, no click into the field first
+    await page.keyboard.type(API_KEY);
     const [request] = await Promise.all([page.waitForRequest('**/predict?debug=1'), page.locator('#api-key').blur()]);
     expect(request.headers()['authorization']).toBe(`Bearer ${API_KEY}`);
     shown = await settledResult(page);
@@ -430,21 +398,10 @@ describe.skipIf(!hasChromium)('the web page in Chromium', { timeout: 60_000 }, (
       // drag and drop: a file dropped on the pad is read the same way
       const dropped = set.labels[DROPPED]!;
       expect(ref.predictions[DROPPED]).toBe(dropped);
-      const data = (await digitPng(set, DROPPED)).toString('base64');
-      const transfer = await page.evaluateHandle(
-        ({ data, name }) => {
-          const t = new DataTransfer();
-          t.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name, { type: 'image/png' }));
-          return t;
-        },
-        { data, name: `mnist-test-${DROPPED}.png` },
-      );
+      const transfer = await fileTransfer(page, await digitPng(set, DROPPED), `mnist-test-${DROPPED}.png`, 'image/png');
       await page.dispatchEvent('#drop-zone', 'dragenter', { dataTransfer: transfer });
       expect(await page.getAttribute('#drop-zone', 'class')).toContain('is-dragover');
-      await Promise.all([
-        page.waitForResponse((r) => new URL(r.url()).pathname === '/predict'),
-        page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer }),
-      ]);
+      await Promise.all([page.waitForResponse(isPath('/predict')), page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer })]);
       expect(await settledResult(page)).toMatchObject({ state: 'result', digit: String(dropped) });
       expect(await page.getAttribute('#drop-zone', 'class')).not.toContain('is-dragover');
     });
@@ -463,6 +420,8 @@ describe.skipIf(!hasChromium)('the web page in Chromium', { timeout: 60_000 }, (
       expect(await page.getAttribute('#eval-accuracy', 'data-value')).toBe('0.9352');
       expect(await page.textContent('#eval-correct')).toBe('9,352 of 10,000 images');
       expect(await page.textContent('#eval-dataset')).toContain('mnist-t10k · 10,000 images');
+      expect(await page.textContent('#eval-heading')).toBe('Accuracy on mnist-t10k');
+      expect(await page.textContent('#eval-about')).toBe('Official MNIST test set.');
       expect(await page.textContent('#eval-sha')).toBe(BOOK_SHA256);
       expect(await page.getAttribute('#eval-computed time', 'datetime')).toBe(report.computedAt);
       expect(await page.locator('#per-class tbody tr').count()).toBe(10);

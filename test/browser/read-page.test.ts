@@ -16,21 +16,26 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_WEIGHTS } from '../../src/config.js';
 import type { MnistSplit } from '../../src/data/idx.js';
-import { predictBatch } from '../../src/model/predict.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
 import { loadTestSet } from '../support/mnist.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
-import { digitPixels, drawNumberWithMouse, numberPng, shownBoxes } from './numbers.js';
+import { digitPixels, drawNumberWithMouse, numberPng, predictOne, shownBoxes } from './numbers.js';
 import {
+  countRequests,
+  fileTransfer,
+  focusedId,
   hasChromium,
+  isPath,
   launchBrowser,
+  noHorizontalOverflow,
   openPage,
   PHONE,
   screenshot,
   settledResult,
   touchStroke,
+  uploadTo,
   warnIfChromiumMissing,
   type Browser,
   type PageDocument,
@@ -53,32 +58,9 @@ const TWO_LINES = [
 ];
 const API_KEY = 'browser-read-key';
 
-const isPath = (path: string) => (r: { url(): string }) => new URL(r.url()).pathname === path;
-
-/** Requests the page sends to a path, counted from now on. */
-function countRequests(page: Page, path: string): { readonly count: number } {
-  const counter = { count: 0 };
-  page.on('request', (r) => {
-    if (isPath(path)(r)) counter.count++;
-  });
-  return counter;
-}
-
-async function uploadTo(page: Page, path: string, file: string) {
-  const [response] = await Promise.all([page.waitForResponse(isPath(path)), page.setInputFiles('#file', file)]);
-  return { response, shown: await settledResult(page) };
-}
-
 async function numberMode(page: Page): Promise<void> {
   await page.click('label[for="mode-number"]');
   await page.waitForSelector('#number-pad:not([hidden])');
-}
-
-async function noHorizontalOverflow(page: Page): Promise<{ scrollWidth: number; clientWidth: number }> {
-  return page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    clientWidth: document.documentElement.clientWidth,
-  }));
 }
 
 /** The per-digit cards as shown: the digit and the ten values' text. */
@@ -160,7 +142,7 @@ describe.skipIf(!hasChromium)('the page’s number mode in Chromium', { timeout:
     // Tab reaches the switch after Upload; the arrow keys choose
     await page.focus('#file');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => (document as unknown as { activeElement: { id: string } }).activeElement.id)).toBe('mode-digit');
+    expect(await focusedId(page)).toBe('mode-digit');
     await page.keyboard.press('ArrowRight');
     expect(await page.isChecked('#mode-number')).toBe(true);
     expect(await page.isVisible('#number-pad')).toBe(true);
@@ -207,7 +189,7 @@ describe.skipIf(!hasChromium)('the page’s number mode in Chromium', { timeout:
     expect(await linked.isVisible('#number-pad')).toBe(true);
   });
 
-  it('asks for the API key on a 401 from /read, and reads the number once it is given', async () => {
+  it('asks for the API key on a 401 from /read with the focus in its field, and reads the number once it is given', async () => {
     const page = await browser.newPage();
     await openPage(page, keyed.url);
     await numberMode(page);
@@ -219,6 +201,7 @@ describe.skipIf(!hasChromium)('the page’s number mode in Chromium', { timeout:
     let shown = await settledResult(page);
     expect(shown).toMatchObject({ state: 'error', status: 'This server needs an API key' });
     expect(await page.getAttribute('#settings', 'open')).not.toBeNull();
+    expect(await focusedId(page)).toBe('api-key');
     await page.fill('#api-key', API_KEY);
     const [request] = await Promise.all([page.waitForRequest(isPath('/read')), page.locator('#api-key').blur()]);
     expect(request.headers()['authorization']).toBe(`Bearer ${API_KEY}`);
@@ -451,19 +434,7 @@ describe.skipIf(!hasChromium)('the page’s number mode in Chromium', { timeout:
 
       // dropped on the pad: read the same way
       await page.click('#clear');
-      const transfer = await page.evaluateHandle(
-        ({ data, name }) => {
-          const g = globalThis as unknown as {
-            DataTransfer: new () => { items: { add(f: unknown): void } };
-            File: new (parts: Uint8Array[], name: string, o: { type: string }) => unknown;
-            atob(s: string): string;
-          };
-          const t = new g.DataTransfer();
-          t.items.add(new g.File([Uint8Array.from(g.atob(data), (c) => c.charCodeAt(0))], name, { type: 'image/png' }));
-          return t;
-        },
-        { data: png.toString('base64'), name: 'dropped-number.png' },
-      );
+      const transfer = await fileTransfer(page, png, 'dropped-number.png', 'image/png');
       await Promise.all([page.waitForResponse(isPath('/read')), page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer })]);
       expect(await settledResult(page)).toMatchObject({ state: 'result', digit: expected });
       expect(await shownBoxes(page)).toHaveLength(UPLOADED.length);
@@ -509,7 +480,7 @@ describe.skipIf(!hasChromium)('the page’s number mode in Chromium', { timeout:
       expect(await page.isVisible('#number-pad')).toBe(true);
       expect(await page.isHidden('#multi-warning')).toBe(true);
       expect(await page.textContent('#multi-warning-live')).toBe('');
-      expect(await page.evaluate(() => (document as unknown as { activeElement: { id: string } }).activeElement.id)).toBe('mode-number');
+      expect(await focusedId(page)).toBe('mode-number');
       expect(read).toMatchObject({ state: 'result', digit: labels.join(''), status: `Number: ${labels.join('')}` });
       expect(await shownBoxes(page)).toHaveLength(UPLOADED.length);
       await screenshot(page, '28-read-as-number');
@@ -536,13 +507,4 @@ describe.skipIf(!hasChromium)('the page’s number mode in Chromium', { timeout:
 /** One MNIST digit as a picture on paper (dark ink on light), alone. */
 function digitPngOnPaper(set: MnistSplit, i: number): Promise<Buffer> {
   return numberPng(set, [[i]]);
-}
-
-/** The model's reading of 784 MNIST pixels as they are (no preprocessing). */
-function predictOne(model: LoadedModel, pixels: Uint8Array): { prediction: number } {
-  return predictBatch(
-    model.mlp,
-    Float32Array.from(pixels, (v) => v / 255),
-    1,
-  )[0]!;
 }

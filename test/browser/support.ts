@@ -1,13 +1,16 @@
 /**
  * Driving Debian's Chromium with playwright-core: launch, screenshots, and drawing a 28x28
- * digit on the page's pad with the mouse (or a finger, through CDP touch events).
+ * digit on the page's pad with the mouse (or a finger, through CDP touch events); the requests
+ * and uploads the tests share; and a recording proxy, to see the bytes the page sends.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type JSHandle, type Page, type Response } from 'playwright-core';
 
 /**
  * The little of the DOM the tests touch inside page.evaluate (the project's tsconfig has no DOM
@@ -185,4 +188,120 @@ export async function touchStroke(page: Page, points: ReadonlyArray<readonly [nu
   for (const p of rest) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: touch(...p) });
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
   await cdp.detach();
+}
+
+/** Matches a request or a response by its URL's path. */
+export const isPath =
+  (path: string) =>
+  (r: { url(): string }): boolean =>
+    new URL(r.url()).pathname === path;
+
+/** Requests the page sends to a path, counted from now on. */
+export function countRequests(page: Page, path: string): { readonly count: number } {
+  const counter = { count: 0 };
+  page.on('request', (r) => {
+    if (isPath(path)(r)) counter.count++;
+  });
+  return counter;
+}
+
+/** Upload a file through the file input; resolves with the answer from `path` once the page has shown it. */
+export async function uploadTo(page: Page, path: string, file: string): Promise<{ response: Response; shown: Shown }> {
+  const [response] = await Promise.all([page.waitForResponse(isPath(path)), page.setInputFiles('#file', file)]);
+  return { response, shown: await settledResult(page) };
+}
+
+/** A DataTransfer holding one file, made in the page: what a drop on the pad carries. */
+export function fileTransfer(page: Page, bytes: Buffer, name: string, type: string): Promise<JSHandle> {
+  return page.evaluateHandle(
+    ({ data, name, type }) => {
+      const g = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(f: unknown): void } };
+        File: new (parts: Uint8Array[], name: string, o: { type: string }) => unknown;
+        atob(s: string): string;
+      };
+      const t = new g.DataTransfer();
+      t.items.add(new g.File([Uint8Array.from(g.atob(data), (c) => c.charCodeAt(0))], name, { type }));
+      return t;
+    },
+    { data: bytes.toString('base64'), name, type },
+  );
+}
+
+/** The page's width against its viewport's: equal when nothing makes it scroll sideways. */
+export async function noHorizontalOverflow(page: Page): Promise<{ scrollWidth: number; clientWidth: number }> {
+  return page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
+}
+
+/** The id of the element holding the keyboard focus ('' for one without an id, or none). */
+export async function focusedId(page: Page): Promise<string> {
+  return page.evaluate(() => (document as unknown as { activeElement: { id: string } | null }).activeElement?.id ?? '');
+}
+
+/** A request as it went over the wire to the server: its whole body included. */
+export interface Recorded {
+  readonly method: string;
+  /** the path and query */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface RecordingProxy {
+  /** open the page here: same origin for the page and its API calls */
+  readonly url: string;
+  /** every request forwarded, oldest first */
+  readonly requests: readonly Recorded[];
+  /** the last request to a path (without its query) */
+  last(path: string): Recorded | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * A plain HTTP proxy in front of a running server that keeps every request's bytes. Chromium's
+ * DevTools protocol leaves a Blob's bytes out of a request's post data (what a page's
+ * `fetch(FormData)` of a File sends), so Playwright's `request.postDataBuffer()` and
+ * `request.sizes()` under-count an upload: the proxy sees what goes over the wire.
+ */
+export async function recordingProxy(target: string): Promise<RecordingProxy> {
+  const requests: Recorded[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const recorded = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
+      requests.push(recorded);
+      const upstream = httpRequest(new URL(recorded.url, target), { method: recorded.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', (err) => res.destroy(err));
+      upstream.end(recorded.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    last: (path) => requests.findLast((r) => new URL(r.url, 'http://x').pathname === path),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The file a recorded multipart request carried in its field `image`: name, type and bytes. */
+export async function sentImage(recorded: Recorded): Promise<{ filename: string; type: string; bytes: Buffer }> {
+  const form = await new Response(new Uint8Array(recorded.body), {
+    headers: { 'content-type': recorded.headers['content-type'] ?? '' },
+  }).formData();
+  const file = form.get('image');
+  if (file === null || typeof file === 'string') throw new Error(`${recorded.url}: no file in the field image`);
+  return { filename: file.name, type: file.type, bytes: Buffer.from(await file.arrayBuffer()) };
 }
