@@ -63,6 +63,7 @@ const WORDS = {
     help: 'Draw with a mouse, pen or finger, or upload or drop a picture of a digit.',
     noDigitUploaded: (name) => `No digit found in ${name}. Draw a digit, or upload another picture.`,
     noDigitDrawn: 'No digit found in the drawing: draw a digit a little larger or bolder.',
+    dotDrawn: 'A dot is not a digit: draw the strokes of one.',
     picture: 'Drawing on the pad replaces the picture with your drawing; Undo brings the picture back.',
     replaced: 'Your drawing replaced the picture; Undo all of it to bring the picture back, or Clear to start again.',
   },
@@ -71,6 +72,7 @@ const WORDS = {
     help: 'Write the digits side by side on one line with a mouse, pen or finger, or upload or drop a picture of a number.',
     noDigitUploaded: (name) => `No digit found in ${name}. Write a number, or upload another picture.`,
     noDigitDrawn: 'No digit found in the drawing: write the digits a little larger or bolder.',
+    dotDrawn: 'A dot is not a digit: write the strokes of each digit.',
     picture: 'Writing on the pad replaces the picture with your writing; Undo brings the picture back.',
     replaced: 'Your writing replaced the picture; Undo all of it to bring the picture back, or Clear to start again.',
   },
@@ -189,7 +191,8 @@ async function send(image, filename, uploaded) {
   if (answer.aborted) return;
   const { problem } = answer;
   if (problem.code === 'no_digit') {
-    const why = uploaded ? WORDS[m].noDigitUploaded(filename) : WORDS[m].noDigitDrawn;
+    const drawn = problem.reason === 'dot' ? WORDS[m].dotDrawn : WORDS[m].noDigitDrawn;
+    const why = uploaded ? WORDS[m].noDigitUploaded(filename) : drawn;
     showAndKeep(m, () => result.empty(why));
     return;
   }

@@ -16,12 +16,13 @@ import { HttpProblem } from './http/problem.js';
 import type { PreloadedWeights } from './models/served-model.js';
 import { api } from './plugins/api.js';
 import { conventions } from './plugins/conventions.js';
+import { corsPolicy } from './plugins/cors.js';
 import { metrics } from './plugins/metrics.js';
 import { models } from './plugins/models.js';
 import { uploads } from './plugins/uploads.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/page.js';
-import { v2HealthRoutes } from './routes/v2.js';
+import { v2HealthRoutes } from './routes/v2/index.js';
 
 export { stopBeingReady } from './plugins/models.js';
 
@@ -40,6 +41,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify(serverOptions(config));
   app.decorate('config', config);
   await app.register(conventions);
+  await app.register(corsPolicy, { origins: config.CORS_ORIGINS });
   await app.register(uploads, { config });
   await app.register(metrics, { link: options.cluster });
   await app.register(models, { config, preloaded: options });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { originProblems } from './http/origins.js';
 import { describeIssues } from './one-line.js';
 
 /** The repo (or image) root, so relative defaults do not depend on the working directory. */
@@ -35,15 +36,15 @@ export const ConfigSchema = z.object({
     .describe('folder with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz], used by /eval'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_FILE_BYTES: int(1, 1 << 30)
-    .default(5_000_000)
-    .describe('largest accepted image file, in bytes'),
+    .default(15_000_000)
+    .describe("largest accepted image file, in bytes: a phone's photo (3 to 12 MB) fits"),
   MAX_BATCH_FILES: int(1, 10_000).default(256).describe('most images in one /predict/batch or /read/batch request'),
   MAX_READ_DIGITS: int(1, 1_000).default(32).describe('most digits /read reads in one picture (more is 422 too_many_digits)'),
   MAX_BODY_BYTES: int(1, 1 << 30)
-    .default(20_000_000)
+    .default(40_000_000)
     .describe('largest multipart request body, all parts together, in bytes (JSON has MAX_JSON_BYTES, raw images MAX_FILE_BYTES)'),
   MAX_JSON_BYTES: int(1, 1 << 30)
-    .default(8_000_000)
+    .default(21_000_000)
     .describe('largest JSON body, in bytes: a batch of 256 x 784 pixels at full precision, or one base64 image of MAX_FILE_BYTES'),
   WHOLE_FORM_BYTES: int(0, 1 << 30)
     .default(262_144)
@@ -86,6 +87,18 @@ export const ConfigSchema = z.object({
         .filter((k) => k.length > 0),
     )
     .describe('comma-separated API keys; when set, /predict*, /eval and /v2 inference need one (Authorization: Bearer KEY or X-API-Key)'),
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const origins = (v ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o.length > 0);
+      for (const message of originProblems(origins)) ctx.issues.push({ code: 'custom', message, input: v });
+      return origins;
+    })
+    .describe('web origins allowed to call the API from a browser (CORS): * for any, or comma-separated scheme://host[:port]; unset = off'),
   WORKERS: int(0, 256).default(0).describe('worker processes sharing the port; 0 = one per available CPU (cgroup quota honoured)'),
   SHUTDOWN_GRACE_MS: int(0, 600_000)
     .default(10_000)

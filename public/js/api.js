@@ -26,7 +26,7 @@ export function saveApiKey(key) {
 }
 
 /**
- * @typedef {{code: string, title: string, detail?: string, status: number, retryAfter?: string}} Problem
+ * @typedef {{code: string, title: string, detail?: string, reason?: string, status: number, retryAfter?: string}} Problem
  * @typedef {{ok: true, data: any} | {ok: false, problem: Problem} | {ok: false, aborted: true}} ApiResult
  */
 
@@ -63,6 +63,7 @@ export async function callApi(path, options = {}) {
           code: body.code,
           title: typeof body.title === 'string' ? body.title : `Error ${response.status}`,
           detail: typeof body.detail === 'string' ? body.detail : undefined,
+          reason: typeof body.reason === 'string' ? body.reason : undefined,
           status: response.status,
         }
       : {

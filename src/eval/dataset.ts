@@ -1,4 +1,5 @@
 /** Labelled sets the service can evaluate itself on. */
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { loadMnistSplit, readIdxFile } from '../data/idx.js';
 import { holdoutFiles } from '../data/holdout-files.js';
@@ -9,7 +10,7 @@ export const DatasetInfo = z.object({
   name: z.string().describe('short name, e.g. mnist-t10k'),
   size: z.number().int().describe('number of labelled images'),
   description: z.string(),
-  source: z.string().describe('where the images came from (folder or package)'),
+  source: z.string().describe("the files the images came from, by name (never the server's paths)"),
 });
 export type DatasetInfo = z.infer<typeof DatasetInfo>;
 
@@ -26,7 +27,7 @@ export async function loadMnistTestSet(dir: string): Promise<EvalSet> {
       name: 'mnist-t10k',
       size: split.count,
       description: 'official MNIST test set',
-      source: dir,
+      source: `${basename(split.files.images)}, ${basename(split.files.labels)}`,
     },
     ...fromPixels(split.images, split.labels),
   };
@@ -44,7 +45,7 @@ export async function loadEmbeddedHoldout(weightsFile: string, holdoutMetadata: 
   const count = labels.dims[0];
   if (count !== spec.count || images.dims[0] !== count || images.data.length !== count * 784) {
     throw new Error(
-      `${files.images}: holds ${images.dims[0]} images and ${count} labels; the weights record ${spec.count} held-out digits`,
+      `${basename(files.images)}: holds ${images.dims[0]} images and ${count} labels; the weights record ${spec.count} held-out digits`,
     );
   }
   return {
@@ -52,7 +53,7 @@ export async function loadEmbeddedHoldout(weightsFile: string, holdoutMetadata: 
       name: 'holdout',
       size: count,
       description: `the ${count} ${spec.source} training digits held out by the trainer (${spec.perClass} per class, seed ${spec.seed}); the weights never saw them`,
-      source: `${files.images}, ${files.labels}`,
+      source: `${basename(files.images)}, ${basename(files.labels)}`,
     },
     ...fromPixels(images.data, labels.data),
   };

@@ -6,6 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { bodyTooLarge, unsupportedBody } from './bodies.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody, type ProblemCode } from './problem.js';
 
 /** Fastify's and @fastify/multipart's own error codes, translated to ours. */
@@ -44,8 +45,18 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => routes.add(route.url, route.method));
+
   app.setErrorHandler((err, request, reply) => {
-    const problem = toHttpProblem(err);
+    const code = (err as Partial<FastifyError>).code;
+    // fastify's own wording names neither the limit nor what the route would have read
+    const problem =
+      code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? bodyTooLarge(request, app.config)
+        : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? unsupportedBody(request)
+          : toHttpProblem(err);
     if (problem) {
       request.log.info({ code: problem.code, detail: problem.detail }, 'client error');
       return sendProblem(reply, request, problem);
@@ -54,9 +65,35 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendProblem(reply, request, new HttpProblem('internal_error', 'the request could not be completed'));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new HttpProblem('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = routes.allowedAt(path);
+    if (allowed.length === 0) return sendProblem(reply, request, new HttpProblem('not_found', `no route for ${request.method} ${path}`));
+    const allow = allowed.join(', ');
+    const detail = `${path} answers ${allow}, not ${request.method}`;
+    return sendProblem(reply, request, new HttpProblem('method_not_allowed', detail, { allow: allowed }, { allow }));
+  });
+}
+
+/** The methods each route path answers, for a 405 that says which (RFC 9110: with Allow). */
+class RouteMethods {
+  private readonly routes: { readonly pattern: RegExp; readonly methods: readonly string[] }[] = [];
+
+  add(url: string, method: string | readonly string[]): void {
+    const methods = (typeof method === 'string' ? [method] : method).filter((m) => m !== 'OPTIONS');
+    // a CORS preflight answers OPTIONS on every path: it says nothing about what a path serves
+    if (methods.length === 0) return;
+    const pattern = url
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    this.routes.push({ pattern: new RegExp(`^${pattern}/?$`), methods });
+  }
+
+  allowedAt(path: string): string[] {
+    const methods = new Set(this.routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods));
+    return [...methods].sort();
+  }
 }
 
 /** Status for HTTP that Node's parser refused before fastify saw a request. */

@@ -6,19 +6,28 @@ import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
 import { PreprocessMode } from '../preprocess/index.js';
-import { INPUT_SIZE } from '../preprocess/tensor.js';
+import { IMAGE_SIDE, INPUT_SIZE } from '../preprocess/tensor.js';
 import type { Config } from '../config.js';
 import { boundaryOf, parsePlainForm, type FormLimits, type FormPart } from './form-data.js';
 import { describeIssues } from '../one-line.js';
+import { limitText } from './bodies.js';
 import { HttpProblem } from './problem.js';
 import { readWhole } from './whole-body.js';
+
+const Level = z.number().min(0).max(1);
+const PIXEL_SHAPES = `expected ${INPUT_SIZE} values in 0..1 (row-major), or ${IMAGE_SIDE} rows of ${IMAGE_SIDE}`;
 
 export const PixelsInput = z
   .object({
     pixels: z
-      .array(z.number().min(0).max(1))
-      .length(INPUT_SIZE)
-      .describe('784 grayscale values in 0..1, row-major 28x28, white ink on black'),
+      .union(
+        [
+          z.array(Level).length(INPUT_SIZE, { error: PIXEL_SHAPES }),
+          z.array(z.array(Level).length(IMAGE_SIDE, { error: PIXEL_SHAPES })).length(IMAGE_SIDE, { error: PIXEL_SHAPES }),
+        ],
+        { error: PIXEL_SHAPES },
+      )
+      .describe('784 grayscale values in 0..1, row-major 28x28, or the same as 28 rows of 28; white ink on black'),
   })
   .strict();
 
@@ -56,7 +65,15 @@ export const BatchJsonBody = z
   })
   .strict();
 
-export type InputItem = { readonly kind: 'image'; readonly bytes: Buffer } | { readonly kind: 'pixels'; readonly pixels: Float32Array };
+/**
+ * What a request gives to classify: an image file; `pixels`, a 28x28 picture as values (held to
+ * the rule images are held to: no digit is a problem, not a guess); or `tensor`, a row of an
+ * inference protocol's tensor, the model's input as given (the protocol answers every row).
+ */
+export type InputItem =
+  | { readonly kind: 'image'; readonly bytes: Buffer }
+  | { readonly kind: 'pixels'; readonly pixels: Float32Array }
+  | { readonly kind: 'tensor'; readonly pixels: Float32Array };
 
 /** An item that could not be read: its problem is reported in its place, the others go on. */
 export type ItemOrProblem = InputItem | HttpProblem;
@@ -89,13 +106,21 @@ export function uploadLimits(config: Config): UploadLimits {
   };
 }
 
+/** What a JSON item holds, for a body that is neither kind. */
+const JSON_ITEM = `{"pixels": [${INPUT_SIZE} values in 0..1, or ${IMAGE_SIDE} rows of ${IMAGE_SIDE}]} or {"image": "<base64 or data URL>"}`;
+
 export function parseJsonItem(value: unknown, limits: UploadLimits): InputItem {
-  const parsed = JsonInput.safeParse(value);
+  // the key says which kind was meant, so the problem is that kind's, not "matches neither"
+  const kind =
+    typeof value === 'object' && value !== null ? ('pixels' in value ? PixelsInput : 'image' in value ? ImageInput : undefined) : undefined;
+  if (kind === undefined) throw new HttpProblem('invalid_input', `body: expected ${JSON_ITEM}`);
+  const parsed = kind.safeParse(value);
   if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error, { root: 'body', input: value }));
-  if ('pixels' in parsed.data) return { kind: 'pixels', pixels: Float32Array.from(parsed.data.pixels) };
+  if ('pixels' in parsed.data) return { kind: 'pixels', pixels: Float32Array.from(parsed.data.pixels.flat()) };
   const { image } = parsed.data;
   const bytes = Buffer.from(image.startsWith('data:') ? image.slice(image.indexOf(',') + 1) : image, 'base64');
-  if (bytes.length > limits.maxFileBytes) throw new HttpProblem('image_too_large', `the image is larger than ${limits.maxFileBytes} bytes`);
+  if (bytes.length > limits.maxFileBytes)
+    throw new HttpProblem('image_too_large', `the image is larger than ${limitText(limits.maxFileBytes, 'MAX_FILE_BYTES')}`);
   return { kind: 'image', bytes };
 }
 
@@ -123,11 +148,19 @@ async function readMultipart(request: FastifyRequest, fileField: string, limits:
         strayFiles.push(part.name);
       } else if (part.bytes === null) {
         // only a file's own size is that file's problem: the other items are still answered
-        items.push(new HttpProblem('image_too_large', `the file '${part.filename}' is larger than ${limits.maxFileBytes} bytes`));
+        items.push(
+          new HttpProblem(
+            'image_too_large',
+            `the file '${part.filename}' is larger than ${limitText(limits.maxFileBytes, 'MAX_FILE_BYTES')}`,
+          ),
+        );
       } else {
         totalBytes += part.bytes.length;
         if (totalBytes > limits.maxBodyBytes) {
-          throw new HttpProblem('body_too_large', `the files of this request add up to more than ${limits.maxBodyBytes} bytes`);
+          throw new HttpProblem(
+            'body_too_large',
+            `the files of this request add up to more than ${limitText(limits.maxBodyBytes, 'MAX_BODY_BYTES')}`,
+          );
         }
         items.push({ kind: 'image', bytes: part.bytes });
       }

@@ -11,6 +11,7 @@ import type { OpenAPIV3 } from 'openapi-types';
 import { z } from 'zod';
 import { BatchJsonBody, ImageInput, JsonInput } from './inputs.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody, ProblemSchema, type ProblemCode } from './problem.js';
+import { inferRequestBody } from '../routes/v2/docs.js';
 
 const binaryImage = { type: 'string', format: 'binary', description: 'PNG, JPEG, WebP, GIF (first frame), TIFF or AVIF bytes' } as const;
 
@@ -48,7 +49,22 @@ const REQUEST_BODIES: Record<string, OpenAPIV3.RequestBodyObject> = {
   '/predict/batch': batchBody({ inputs: [{ pixels: new Array(784).fill(0) }] }),
   '/read': oneImageBody(ImageInput, IMAGE_EXAMPLE),
   '/read/batch': batchBody({ inputs: [IMAGE_EXAMPLE] }),
+  '/v2/models/{model}/infer': inferRequestBody,
+  '/v2/models/{model}/versions/{version}/infer': inferRequestBody,
 };
+
+/**
+ * zod writes an int's implied bounds, plus and minus Number.MAX_SAFE_INTEGER, into its JSON
+ * schema, and /docs then offers 9007199254740991 as the example of every integer: they tell a
+ * client nothing, so they are left out.
+ */
+function withoutImpliedIntBounds(node: unknown): void {
+  if (node === null || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  if (record.maximum === Number.MAX_SAFE_INTEGER) delete record.maximum;
+  if (record.minimum === Number.MIN_SAFE_INTEGER) delete record.minimum;
+  Object.values(record).forEach(withoutImpliedIntBounds);
+}
 
 /**
  * Response entries for a route's problems, grouped by status, each listing its codes with an
@@ -81,7 +97,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         description:
           'Reads handwritten digits: upload an image or 784 pixels, get ten class probabilities; ' +
           'upload a picture of a number to /read, get its digits left to right. ' +
-          'Every error is an RFC 9457 problem (application/problem+json) with a stable `code`.',
+          'Every error is an RFC 9457 problem (application/problem+json) with a stable `code`, ' +
+          'except on the Open Inference Protocol routes (/v2), which answer errors in the protocol\'s shape, {"error": "..."}.',
       },
       components: {
         securitySchemes: {
@@ -98,6 +115,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         const post = doc.paths?.[path]?.post;
         if (post) post.requestBody = body;
       }
+      withoutImpliedIntBounds(doc);
       return doc;
     },
   });

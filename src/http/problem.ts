@@ -23,6 +23,7 @@ export const PROBLEMS = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
   not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed on this path' },
   rate_limited: { status: 429, title: 'Too many requests from this client' },
   no_digit: { status: 422, title: 'No digit found in the image' },
   several_lines: { status: 422, title: 'The image holds several lines of digits; /read reads one' },

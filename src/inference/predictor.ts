@@ -19,7 +19,7 @@ import {
   type PreprocessOptions,
   type Preprocessed,
 } from '../preprocess/index.js';
-import { findInk } from '../preprocess/ink.js';
+import { findInk, type InkFound, type NoDigitReason } from '../preprocess/ink.js';
 import { IMAGE_SIDE, stackRows } from '../preprocess/tensor.js';
 import { countDigits } from '../read/count.js';
 import { runOrShed } from './decode-slots.js';
@@ -39,8 +39,24 @@ export interface Prediction extends ClassPrediction {
   readonly debug?: { mode: ModelInput['mode']; tensor: number[]; png: string };
 }
 
-/** The one problem both upload routes answer for a picture with no digit in it. */
-export const noDigit = () => new HttpProblem('no_digit', 'no digit found: the image is blank or nearly blank');
+const NO_DIGIT_BECAUSE: Record<NoDigitReason, string> = {
+  blank: 'nothing stands out from the background: the picture is blank or nearly blank',
+  noise: "nothing stands out from the picture's own grain or noise as pen strokes do",
+  speck: 'only specks, too small to be a digit',
+  dot: 'one dot or blot, not the strokes of a digit',
+};
+
+/**
+ * The one problem both upload routes answer for a picture with no digit in it, saying what was
+ * found instead; `plain`: the picture went through preprocess=plain, which a photo rarely survives.
+ */
+export function noDigit(reason?: NoDigitReason, plain = false): HttpProblem {
+  const found = reason === undefined ? 'no digit found in the picture' : `no digit found: ${NO_DIGIT_BECAUSE[reason]}`;
+  const hint = plain
+    ? ' (preprocess=plain resizes the whole picture to 28x28; for a photo, a scan or a drawing, leave preprocess at auto)'
+    : '';
+  return new HttpProblem('no_digit', found + hint, reason === undefined ? {} : { reason });
+}
 
 export type ItemResult = Prediction | HttpProblem;
 
@@ -74,14 +90,20 @@ export class Predictor {
     return Promise.all(
       items.map(async (item): Promise<ModelInput | HttpProblem> => {
         if (item instanceof HttpProblem) return item;
-        if (item.kind === 'pixels') return { mode: 'pixels', tensor: item.pixels, digitsFound: digitsInPixels(item.pixels) };
+        if (item.kind === 'tensor') return { mode: 'pixels', tensor: item.pixels, digitsFound: 1 };
+        if (item.kind === 'pixels') {
+          // the rule an image of the same pixels meets: 784 zeros are no digit, not a confident 5
+          const found = inkInPixels(item.pixels);
+          if (found.box === null) return noDigit(found.why);
+          return { mode: 'pixels', tensor: item.pixels, digitsFound: countDigits(found) };
+        }
         const i = image++;
         const size = sizes[i]!;
         if (size instanceof HttpProblem) return size;
         const result = await prepared[i]!;
         if (result instanceof HttpProblem) return result;
         // a blank image is the problem `no_digit`, not a confident guess
-        if (result.noDigit) return noDigit();
+        if (result.noDigit) return noDigit(result.noDigitReason, mode === 'plain');
         return { mode: result.mode, tensor: result.tensor, digitsFound: result.digitsFound };
       }),
     );
@@ -152,9 +174,10 @@ function severalDigitsWarning(digitsFound: number): { warning?: string } {
 }
 
 /** 784 values in 0..1 as the picture they are, counted as an image's digits are. */
-function digitsInPixels(pixels: Float32Array): number {
+/** The ink of pixels sent as values, found as in a 28x28 grey picture of them. */
+function inkInPixels(pixels: Float32Array): InkFound {
   const grey = Uint8Array.from(pixels, (v) => Math.round(v * 255));
-  return countDigits(findInk({ width: IMAGE_SIDE, height: IMAGE_SIDE, grey, alpha: null }));
+  return findInk({ width: IMAGE_SIDE, height: IMAGE_SIDE, grey, alpha: null });
 }
 
 async function debugView(input: ModelInput): Promise<NonNullable<Prediction['debug']>> {

@@ -167,7 +167,7 @@ export class Reader {
         if (one === undefined) return s;
         const result = await prepared[i]!;
         if (result instanceof HttpProblem) return result;
-        if (result.noDigit) return noDigit();
+        if (result.noDigit) return noDigit(result.noDigitReason);
         return { ...one, digits: [{ box: one.digits[0]!.box, tensor: result.tensor }] };
       }),
     );

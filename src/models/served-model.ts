@@ -90,7 +90,7 @@ export async function loadDigitModel(seat: ModelSeat, preloaded: PreloadedWeight
     reader: new Reader(model, parts.mlp, seat.decodeLimits, seat.decodeSlots, config.MAX_READ_DIGITS),
     evalJob: evalSet && new EvalJob(model, evalSet, (report) => seat.onEvalReport(served, report)),
     warmUp: async () => {
-      await predictor.predictOne({ kind: 'pixels', pixels: new Float32Array(INPUT_SIZE) }, { preprocess: 'auto', debug: false });
+      await predictor.predictOne({ kind: 'tensor', pixels: new Float32Array(INPUT_SIZE) }, { preprocess: 'auto', debug: false });
     },
     release: () => resident.release(),
   };

@@ -12,13 +12,19 @@ import { registerRateLimit } from '../http/rate-limit.js';
 import { evalRoutes } from '../routes/eval.js';
 import { predictRoutes } from '../routes/predict.js';
 import { readRoutes } from '../routes/read.js';
-import { v2ModelRoutes } from '../routes/v2.js';
+import { v2ModelRoutes } from '../routes/v2/index.js';
 
 /** Seconds a client shed by the event-loop guard is told to wait. */
 const RETRY_AFTER_SECONDS = 1;
 
 export const api: FastifyPluginAsync<{ config: Config; link?: WorkerLink }> = async (scope, { config, link }) => {
   requireApiKey(scope, config.API_KEYS);
+  if (config.API_KEYS.length > 0) {
+    // the OpenAPI document (and /docs' lock) says what this scope requires: a key, either way
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ bearer: [] }, { apiKey: [] }] };
+    });
+  }
   if (config.MAX_EVENT_LOOP_DELAY_MS > 0) {
     await scope.register(underPressure, { maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY_MS, retryAfter: RETRY_AFTER_SECONDS });
   }

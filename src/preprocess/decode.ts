@@ -36,12 +36,12 @@ export function checkImageBytes(bytes: Uint8Array, limits: DecodeLimits): ImageF
     throw new HttpProblem('invalid_image', 'the bytes are not a recognised image format (PNG, JPEG, WebP, GIF, TIFF, AVIF)');
   }
   if (!limits.allowedFormats.has(format)) {
-    throw new HttpProblem('unsupported_media_type', `${format.toUpperCase()} images are not accepted here`, { format });
+    throw new HttpProblem('unsupported_media_type', refusedFormat(format), { format });
   }
   if (format === 'jpeg' && !jpegHasEnd(bytes)) {
     throw new HttpProblem(
       'invalid_image',
-      'the JPEG data could not be decoded: premature end of JPEG image (no end marker after the scan)',
+      'the JPEG data could not be decoded: it ends too early (no end marker after the scan): the file is truncated',
       {
         format,
       },
@@ -124,13 +124,33 @@ function jpegLoadScale({ width, height }: ImageSize, side: number): number {
   return shrink >= 8 ? 8 : shrink >= 4 ? 4 : shrink >= 2 ? 2 : 1;
 }
 
+/**
+ * A format this server does not read, with what to send instead. HEIC (an iPhone's default) is
+ * HEVC inside HEIF, which the libvips sharp bundles cannot decode (it reads HEIF's AV1 variant,
+ * AVIF, only).
+ */
+function refusedFormat(format: ImageFormat): string {
+  if (format === 'heif') {
+    return 'HEIC/HEIF pictures are not read here: send a JPEG or PNG (on an iPhone, Settings > Camera > Formats > Most Compatible, or share the photo as JPEG)';
+  }
+  return `${format.toUpperCase()} images are not accepted here: send a PNG or JPEG`;
+}
+
+/** libvips' messages, in words of ours: what is wrong with the file, never the library's internals. */
+const DECODE_FAULTS: readonly (readonly [RegExp, string])[] = [
+  [/corrupt header|bad header|invalid header|not a (png|jpeg|gif)/i, 'its header is damaged'],
+  [/premature end|truncated|unexpected end|not enough data|end of (file|stream)|eof/i, 'it ends too early: the file is truncated'],
+  [/unsupported|not supported|unknown (compression|format)/i, 'it uses a variant of the format this server does not read'],
+];
+
 /** Translate libvips' messages into problems a client can act on. */
 function decodeProblem(err: unknown, format: ImageFormat): HttpProblem {
   const message = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(message)) {
     return new HttpProblem('too_many_pixels', 'the image declares more pixels than the limit');
   }
-  return new HttpProblem('invalid_image', `the ${format.toUpperCase()} data could not be decoded: ${message.split('\n')[0]}`, { format });
+  const fault = DECODE_FAULTS.find(([pattern]) => pattern.test(message))?.[1] ?? 'its data is damaged';
+  return new HttpProblem('invalid_image', `the ${format.toUpperCase()} data could not be decoded: ${fault}`, { format });
 }
 
 /** Decoding options shared by every pipeline: bounded, strict, first frame, upright. */

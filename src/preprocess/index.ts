@@ -17,7 +17,7 @@ import { HttpProblem } from '../http/problem.js';
 import { checkedSize, decodeImage, decodeSmallImage, decodeSmallJpeg, greyImageOf, plainPixels, type DecodeLimits } from './decode.js';
 import type { ImageSize } from './dimensions.js';
 import type { RawImage } from './png.js';
-import { findInk, type GreyImage, type InkEvidence, type InkFound } from './ink.js';
+import { findInk, type GreyImage, type InkEvidence, type InkFound, type NoDigitReason } from './ink.js';
 import { countDigits } from '../read/count.js';
 import { mnistPixels } from './normalise.js';
 import { IMAGE_SIDE, pixelsToTensor } from './tensor.js';
@@ -32,6 +32,8 @@ export interface Preprocessed {
   readonly mode: 'mnist' | 'plain';
   /** no digit found: blank, or nearly (see ink.ts for the rule) */
   readonly noDigit: boolean;
+  /** why, when noDigit */
+  readonly noDigitReason?: NoDigitReason;
   /** how many digits the picture seems to hold, by the shapes of its ink (read/segment.ts countDigits): 0 when noDigit */
   readonly digitsFound: number;
   /** the numbers behind `noDigit`, for debugging */
@@ -136,7 +138,14 @@ function plainResult(pixels: Uint8Array): Preprocessed {
 }
 
 function chosen(mode: Preprocessed['mode'], pixels: Uint8Array, found: InkFound): Preprocessed {
-  return { tensor: pixelsToTensor(pixels), mode, noDigit: found.box === null, digitsFound: countDigits(found), evidence: found.evidence };
+  return {
+    tensor: pixelsToTensor(pixels),
+    mode,
+    noDigit: found.box === null,
+    ...(found.why && { noDigitReason: found.why }),
+    digitsFound: countDigits(found),
+    evidence: found.evidence,
+  };
 }
 
 function looksLikeMnist(image: GreyImage, found: InkFound): boolean {

@@ -22,7 +22,6 @@ export const evalRoutes: FastifyPluginAsync = async (fastify) => {
           'Computed once in the background at start-up and cached; `?refresh=1` recomputes (callers arriving meanwhile share the computation). ' +
           'Per-class accuracy and the confusion matrix (rows: true class, columns: predicted) come with it.',
         tags: ['eval'],
-        security: [{ bearer: [] }, { apiKey: [] }, {}],
         querystring: EvalQuery,
         response: {
           200: EvalReport,
@@ -41,8 +40,16 @@ export const evalRoutes: FastifyPluginAsync = async (fastify) => {
       try {
         return await job.get(request.query.refresh);
       } catch (err) {
-        throw new HttpProblem('eval_unavailable', `the labelled dataset could not be loaded: ${(err as Error).message}`);
+        request.log.warn({ err }, 'eval set unavailable');
+        // the client learns which file and what went wrong, never where the server keeps it
+        throw new HttpProblem(
+          'eval_unavailable',
+          `the labelled dataset could not be loaded: ${withoutDirectories((err as Error).message)}`,
+        );
       }
     },
   );
 };
+
+/** Absolute paths in a message cut to their last part: /srv/data/t10k-labels-idx1-ubyte -> t10k-labels-idx1-ubyte. */
+const withoutDirectories = (message: string) => message.replace(/(?:\/[^\s'",:/]+)+\/([^\s'",:/]+)/g, '$1');

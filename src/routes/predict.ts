@@ -27,7 +27,6 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
         description:
           'Multipart (file field `image`), a raw image body (`image/*` or `application/octet-stream`), or JSON `{"pixels": [784 numbers in 0..1]}`.',
         tags: ['predict'],
-        security: [{ bearer: [] }, { apiKey: [] }, {}],
         querystring: PredictQuery,
         response: { 200: PredictResponse, ...problemResponses(...inputProblems()) },
       },
@@ -53,7 +52,6 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
           'Repeated multipart file field `images`, or JSON `{"inputs": [{"pixels": [...]}, ...]}`. Results come in input order; ' +
           'an item that cannot be read gets its own `error` (a problem) and the others are still answered.',
         tags: ['predict'],
-        security: [{ bearer: [] }, { apiKey: [] }, {}],
         querystring: PredictQuery,
         response: { 200: BatchResponse, ...problemResponses(...inputProblems('too_many_images')) },
       },

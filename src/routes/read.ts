@@ -47,7 +47,6 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
           'body (`image/*` or `application/octet-stream`), or JSON `{"image": "<base64 or data URL>"}`. Answers the digits left to ' +
           'right with their probabilities and boxes. A picture with no digit is `no_digit`, one with several lines `several_lines`.',
         tags: ['read'],
-        security: [{ bearer: [] }, { apiKey: [] }, {}],
         response: { 200: ReadResponse, ...problemResponses(...READ_PROBLEMS) },
       },
       serializerCompiler: serializeDirectly,
@@ -73,7 +72,6 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
           'Repeated multipart file field `images`, or JSON `{"inputs": [{"image": "<base64 or data URL>"}, ...]}`. Results come in ' +
           'input order; a picture that cannot be read gets its own `error` (a problem) and the others are still answered.',
         tags: ['read'],
-        security: [{ bearer: [] }, { apiKey: [] }, {}],
         response: { 200: ReadBatchResponse, ...problemResponses(...READ_PROBLEMS, 'too_many_images') },
       },
       serializerCompiler: serializeDirectly,

@@ -197,6 +197,21 @@ describe.skipIf(!hasChromium)('the web page in Chromium', { timeout: 60_000 }, (
     expect(predictions.count).toBe(4);
   });
 
+  it('answers a tap on the pad, a dot, with no digit, and says a dot is not one', async () => {
+    const page = await browser.newPage();
+    await openPage(page, toy.url);
+    const box = (await page.locator('#pad').boundingBox())!;
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/predict'),
+      page.mouse.click(box.x + box.width / 2, box.y + box.height / 2),
+    ]);
+    expect(await answer.json()).toMatchObject({ code: 'no_digit', reason: 'dot' });
+    const shown = await settledResult(page);
+    expect(shown).toMatchObject({ state: 'empty', digit: '?' });
+    expect(shown.status).toMatch(/^No digit found/);
+    expect(await page.textContent('#confidence')).toBe('A dot is not a digit: draw the strokes of one.');
+  });
+
   it('shows an API error as a readable message (a text file named .png)', async () => {
     const page = await browser.newPage();
     await openPage(page, toy.url);

@@ -12,8 +12,9 @@ import { saveWeights } from '../../src/model/weights/load.js';
 import { toyDigitModel } from '../support/models.js';
 import { freePort } from '../support/ports.js';
 import { call, startService, type ServiceProcess } from '../support/service-process.js';
+import { strokePixels } from '../support/pixels.js';
 
-const pixels = { pixels: new Array(784).fill(0) };
+const pixels = { pixels: strokePixels() };
 
 interface Cluster {
   readonly service: ServiceProcess;

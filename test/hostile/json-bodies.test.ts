@@ -85,10 +85,19 @@ describe('the largest valid JSON bodies, on the default limits', () => {
   it('takes a full batch of pixels written at full precision', async () => {
     const inputs = Array.from({ length: MAX_BATCH_FILES }, (_, n) => ({ pixels: Array.from({ length: 784 }, (_, i) => pixel(n + i)) }));
     const body = JSON.stringify({ inputs });
-    expect(body.length).toBeGreaterThan(MAX_JSON_BYTES / 4);
     const r = await postJson('/predict/batch', body);
     expect(isAnswer(r) && r.status, describeAnswer(r)).toBe(200);
     expect(bodyJson(r as Answer).results).toHaveLength(MAX_BATCH_FILES);
+  });
+
+  it('takes one base64 image of the largest file, the body MAX_JSON_BYTES is sized for', async () => {
+    const { MAX_FILE_BYTES } = loadConfig({});
+    const file = Buffer.alloc(MAX_FILE_BYTES, 7);
+    const body = JSON.stringify({ image: file.toString('base64') });
+    expect(body.length).toBeGreaterThan(MAX_JSON_BYTES * 0.9);
+    const r = await postJson('/predict', body);
+    // read whole and decoded: these bytes are no image, which is the answer, not their size
+    expect(isAnswer(r) && bodyJson(r as Answer).code, describeAnswer(r)).toBe('invalid_image');
   });
 
   it('takes a full v2 batch nested [n, 1, 28, 28]', async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { startService } from '../support/service-process.js';
 import { describeAnswer, isAnswer, multipart, send, type Outgoing } from './support/http.js';
+import { strokePixels } from '../support/pixels.js';
 
 /** Long enough for any record the service writes about a request; far below what a client could send. */
 const MAX_LINE_BYTES = 1_500;
@@ -19,7 +20,7 @@ const json = (path: string, body: unknown): Outgoing => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
 });
-const pixels = new Array(784).fill(0);
+const pixels = strokePixels();
 
 const hostile: Record<string, Outgoing> = {
   'a long URL': { method: 'GET', path: `/${long(12_000)}?${long(3_000)}` },

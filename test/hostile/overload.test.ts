@@ -20,6 +20,7 @@ import {
   type Failure,
   type Outgoing,
 } from './support/http.js';
+import { strokePixels } from '../support/pixels.js';
 
 const DECODE_CONCURRENCY = 1;
 const DECODE_QUEUE_LIMIT = 2;
@@ -143,7 +144,7 @@ describe('a lagging event loop', () => {
   }
 
   it('sheds API requests with 503 overloaded + Retry-After while the loop lags, keeps probes open, and recovers', async () => {
-    const pixels = JSON.stringify({ pixels: new Array(784).fill(0) });
+    const pixels = JSON.stringify({ pixels: strokePixels() });
     const predict = () => send(server.url, { path: '/predict', headers: { 'content-type': 'application/json' }, body: pixels });
     expect((await predict()).status).toBe(200);
 

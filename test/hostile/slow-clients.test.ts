@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toyDigitModel } from '../support/models.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { parseResponses } from './support/http.js';
+import { strokePixels } from '../support/pixels.js';
 
 const REQUEST_TIMEOUT_MS = 5_000;
 /** "Close to the setting": the cut-off may come a little after it, never twice as late. */
@@ -51,7 +52,7 @@ function slowClient(head: string, rest: string, gapMs: number, chunk = 1): Promi
   });
 }
 
-const body = JSON.stringify({ pixels: new Array(784).fill(0) });
+const body = JSON.stringify({ pixels: strokePixels() });
 const head = (length: number) =>
   `POST /predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`;
 

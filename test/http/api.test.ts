@@ -6,6 +6,7 @@ import { ProblemSchema } from '../../src/http/problem.js';
 import { BatchResponse, PredictResponse } from '../../src/routes/schemas.js';
 import { toyDigitModel } from '../support/models.js';
 import { startServer, type RunningServer } from '../support/server.js';
+import { strokePixels } from '../support/pixels.js';
 
 let server: RunningServer;
 let png: Buffer;
@@ -89,8 +90,8 @@ describe('POST /predict', () => {
   });
 
   it('gives the same answer for 784 pixels as for the PNG they come from', async () => {
-    const pixels = new Array(784).fill(0);
-    for (let r = 6; r < 22; r++) pixels[r * 28 + 14] = 1;
+    // the stroke the PNG holds
+    const pixels = strokePixels();
     const fromJson = await api().post('/predict').send({ pixels }).expect(200);
     const fromPng = await api().post('/predict').attach('image', png, 'one.png').expect(200);
     expect(fromJson.body.probabilities).toEqual(fromPng.body.probabilities);
@@ -143,7 +144,7 @@ describe('POST /predict/batch', () => {
   });
 
   it('answers JSON inputs, with per-item validation', async () => {
-    const good = { pixels: new Array(784).fill(0) };
+    const good = { pixels: strokePixels() };
     const res = await api()
       .post('/predict/batch')
       .send({ inputs: [good, { pixels: [1] }, good] })
