@@ -29,6 +29,16 @@ export const ConfigSchema = z.object({
     .min(1)
     .default(DEFAULT_PARTS_WEIGHTS)
     .describe('the parts model /read scores the parts of touching digits with: 784 inputs, 11 classes (10 = not one digit)'),
+  MODEL_REPOSITORY: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('a model repository, <name>/<version>/model.safetensors, served instead of WEIGHTS: every version of every model'),
+  DEFAULT_MODEL: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("the model a request that names none gets, at its highest version (default: the repository's first by name)"),
   MNIST_DIR: z
     .string()
     .min(1)

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { WorkerLink } from './cluster/worker-link.js';
 import { loadConfig, type Config } from './config.js';
 import { availableCpus } from './cpus.js';
+import { scanRepository } from './models/repository.js';
 import { loadWeights } from './model/weights/load.js';
 import { describeStartupFailure } from './startup-failure.js';
 import { superviseWorkers } from './supervisor.js';
@@ -98,7 +99,9 @@ try {
   if (cluster.isPrimary && workers > 1) {
     // the primary only supervises; checking the weights and the address here first fails in a
     // moment, before the workers load the model (a worker's own failure is still caught)
-    await loadWeights(config.WEIGHTS);
+    for (const { file } of config.MODEL_REPOSITORY ? await scanRepository(config.MODEL_REPOSITORY) : [{ file: config.WEIGHTS }]) {
+      await loadWeights(file);
+    }
     await checkCanListen(config);
     superviseWorkers({ workers, graceMs: config.SHUTDOWN_GRACE_MS, log: primaryLogger(config), printFailure });
     exitOnSignalsWhileStarting(false);

@@ -10,7 +10,7 @@ import { evaluateInTurns, Scores } from './evaluate.js';
 export const EvalReport = Scores.extend({
   status: z.literal('ok'),
   dataset: DatasetInfo,
-  model: z.object({ name: z.string(), sha256: z.string() }),
+  model: z.object({ name: z.string(), version: z.string(), sha256: z.string() }),
   computedAt: z.string().describe('ISO 8601 time the evaluation finished'),
   durationMs: z.number().describe('wall time of the evaluation, dataset loading included when it happened'),
 });
@@ -26,6 +26,8 @@ export class EvalJob {
     private readonly loadDataset: () => Promise<EvalSet>,
     /** told of every new report (metrics, logs) */
     private readonly onReport: (report: EvalReport) => void = () => {},
+    /** the model as the answer names it: its name and version as served */
+    private readonly answeredBy = { name: model.info.name, version: model.info.sha256.slice(0, 12), sha256: model.info.sha256 },
   ) {}
 
   /** The cached report, or the one being computed; `refresh` starts a new computation unless one is running. */
@@ -55,7 +57,7 @@ export class EvalJob {
       status: 'ok',
       ...scores,
       dataset: set.info,
-      model: { name: this.model.info.name, sha256: this.model.info.sha256 },
+      model: this.answeredBy,
       computedAt: new Date().toISOString(),
       durationMs: Math.round((performance.now() - started) * 10) / 10,
     };

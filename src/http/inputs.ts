@@ -59,6 +59,20 @@ export const PredictQuery = z.object({
 });
 export type PredictOptions = Required<z.output<typeof PredictQuery>>;
 
+/** Which model answers: query parameters of every route that runs one. */
+export const ModelChoice = z.object({
+  model: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/)
+    .optional()
+    .describe('the model to answer with (GET /models lists them); the default model when absent'),
+  version: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/)
+    .optional()
+    .describe("the model's version; its default (highest) when absent"),
+});
+
 export const BatchJsonBody = z
   .object({
     inputs: z.array(z.unknown()).min(1).describe('items, each one like the JSON body of /predict'),

@@ -24,6 +24,7 @@ export const PROBLEMS = {
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this path' },
+  model_not_found: { status: 404, title: 'No such model or version is served' },
   rate_limited: { status: 429, title: 'Too many requests from this client' },
   no_digit: { status: 422, title: 'No digit found in the image' },
   several_lines: { status: 422, title: 'The image holds several lines of digits; /read reads one' },

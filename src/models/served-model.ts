@@ -5,6 +5,7 @@
  * function, held by the registry (registry.ts); the routes never hold a model of their own.
  */
 import { existsSync } from 'node:fs';
+import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { ModelLabels } from '../http/metrics.js';
 import { holdoutFiles } from '../data/holdout-files.js';
@@ -24,12 +25,12 @@ import { NOT_A_DIGIT } from '../read/classifier-cuts.js';
 export type PreprocessingProfile = 'digits';
 
 /** Which model answered, as every answer, log line and metric names it. */
-export interface ModelRef {
-  readonly name: string;
-  /** the first 12 hex digits of the weights file's sha256 */
-  readonly version: string;
-  readonly sha256: string;
-}
+export const ModelRef = z.object({
+  name: z.string(),
+  version: z.string().describe("the model's version: its repository folder, or the first 12 hex digits of its sha256"),
+  sha256: z.string().describe('sha256 of the weights file that answered'),
+});
+export type ModelRef = z.infer<typeof ModelRef>;
 
 export interface ServedModel {
   readonly ref: ModelRef;
@@ -68,16 +69,30 @@ export interface PreloadedWeights {
 
 const DIGIT_LABELS = Array.from({ length: 10 }, (_, d) => String(d));
 
-/** The digit model of WEIGHTS, its reader's parts model PARTS_WEIGHTS, checked and made resident. */
-export async function loadDigitModel(seat: ModelSeat, preloaded: PreloadedWeights = {}): Promise<ServedModel> {
+/**
+ * Where a model comes from: its weights file, and, from a repository, its name and version
+ * (else the name its metadata gives and the first 12 hex digits of its sha256).
+ */
+export interface ModelSource {
+  readonly file: string;
+  readonly name?: string;
+  readonly version?: string;
+}
+
+/** A digit model and its reader's parts model PARTS_WEIGHTS, checked and made resident. */
+export async function loadDigitModel(seat: ModelSeat, source: ModelSource, preloaded: PreloadedWeights = {}): Promise<ServedModel> {
   const { config } = seat;
-  const loaded = preloaded.model ?? (await loadWeights(config.WEIGHTS));
+  const loaded = preloaded.model ?? (await loadWeights(source.file));
   checkShape(loaded, DIGIT_LABELS.length, 'this service');
   const parts = preloaded.parts ?? (await loadWeights(config.PARTS_WEIGHTS));
   checkShape(parts, NOT_A_DIGIT + 1, 'the parts model (PARTS_WEIGHTS)');
   const resident = residentMlp(loaded.mlp);
   const model: LoadedModel = { ...loaded, mlp: resident.mlp };
-  const ref = { name: model.info.name, version: model.info.sha256.slice(0, 12), sha256: model.info.sha256 };
+  const ref = {
+    name: source.name ?? model.info.name,
+    version: source.version ?? model.info.sha256.slice(0, 12),
+    sha256: model.info.sha256,
+  };
   const predictor = new Predictor(model, seat.decodeLimits, seat.decodeSlots);
   const evalSet = evalSetOf(config, model.info);
   const served: ServedModel = {
@@ -88,7 +103,7 @@ export async function loadDigitModel(seat: ModelSeat, preloaded: PreloadedWeight
     profile: 'digits',
     predictor,
     reader: new Reader(model, parts.mlp, seat.decodeLimits, seat.decodeSlots, config.MAX_READ_DIGITS),
-    evalJob: evalSet && new EvalJob(model, evalSet, (report) => seat.onEvalReport(served, report)),
+    evalJob: evalSet && new EvalJob(model, evalSet, (report) => seat.onEvalReport(served, report), ref),
     warmUp: async () => {
       await predictor.predictOne({ kind: 'tensor', pixels: new Float32Array(INPUT_SIZE) }, { preprocess: 'auto', debug: false });
     },

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { requireApiKey } from '../http/auth.js';
 import { registerRateLimit } from '../http/rate-limit.js';
 import { evalRoutes } from '../routes/eval.js';
+import { modelsRoutes } from '../routes/models.js';
 import { predictRoutes } from '../routes/predict.js';
 import { readRoutes } from '../routes/read.js';
 import { v2ModelRoutes } from '../routes/v2/index.js';
@@ -40,5 +41,6 @@ export const api: FastifyPluginAsync<{ config: Config; link?: WorkerLink }> = as
   await scope.register(predictRoutes);
   await scope.register(readRoutes);
   await scope.register(evalRoutes);
+  await scope.register(modelsRoutes);
   await scope.register(v2ModelRoutes);
 };

@@ -8,7 +8,9 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { Limiter } from '../inference/limiter.js';
+import { loadWeights } from '../model/weights/load.js';
 import { ModelRegistry } from '../models/registry.js';
+import { scanRepository } from '../models/repository.js';
 import { loadDigitModel, type PreloadedWeights, type ServedModel } from '../models/served-model.js';
 import type { EvalReport } from '../eval/job.js';
 import { DEFAULT_ALLOWED_FORMATS } from '../preprocess/decode.js';
@@ -46,7 +48,14 @@ export const models = fp<{ config: Config; preloaded?: PreloadedWeights }>(
         );
       },
     };
-    const registry = new ModelRegistry([await loadDigitModel(seat, preloaded)]);
+    // one parts model serves every digit model's reader
+    const parts = preloaded?.parts ?? (await loadWeights(config.PARTS_WEIGHTS));
+    const sources = config.MODEL_REPOSITORY ? await scanRepository(config.MODEL_REPOSITORY) : [{ file: config.WEIGHTS }];
+    const served: ServedModel[] = [];
+    for (const source of sources) {
+      served.push(await loadDigitModel(seat, source, { parts, model: config.MODEL_REPOSITORY ? undefined : preloaded?.model }));
+    }
+    const registry = new ModelRegistry(served, config.DEFAULT_MODEL);
     for (const model of registry.all()) app.metrics.describeModel(model.metricLabels, model.info);
     app.decorate('models', registry);
     app.decorate('readiness', { ready: false, reason: 'warming up' });

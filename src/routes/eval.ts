@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EvalReport } from '../eval/job.js';
-import { Flag } from '../http/inputs.js';
+import { Flag, ModelChoice } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 
@@ -22,15 +22,15 @@ export const evalRoutes: FastifyPluginAsync = async (fastify) => {
           'Computed once in the background at start-up and cached; `?refresh=1` recomputes (callers arriving meanwhile share the computation). ' +
           'Per-class accuracy and the confusion matrix (rows: true class, columns: predicted) come with it.',
         tags: ['eval'],
-        querystring: EvalQuery,
+        querystring: EvalQuery.extend(ModelChoice.shape),
         response: {
           200: EvalReport,
-          ...problemResponses('invalid_input', 'unauthorized', 'rate_limited', 'eval_unavailable', 'overloaded'),
+          ...problemResponses('invalid_input', 'model_not_found', 'unauthorized', 'rate_limited', 'eval_unavailable', 'overloaded'),
         },
       },
     },
     async (request) => {
-      const job = app.models.default.evalJob;
+      const job = app.models.resolve(request.query.model, request.query.version).evalJob;
       if (!job) {
         throw new HttpProblem(
           'eval_unavailable',

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
-import { ModelRef, modelRef } from './schemas.js';
+import { ModelRef } from './schemas.js';
 
 const Live = z.object({ status: z.literal('ok') });
 const Ready = z.object({ status: z.literal('ready'), model: ModelRef });
@@ -28,7 +28,7 @@ export const healthRoutes: FastifyPluginAsync = async (fastify) => {
     },
     async () => {
       if (!app.readiness.ready) throw new HttpProblem('not_ready', app.readiness.reason);
-      return { status: 'ready' as const, model: modelRef(app.models.default.info) };
+      return { status: 'ready' as const, model: app.models.default.ref };
     },
   );
 };

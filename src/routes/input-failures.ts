@@ -24,6 +24,7 @@ export const INPUT_FAILURES = [
   'no_digit',
   'several_lines',
   'too_many_digits',
+  'model_not_found',
 ] as const satisfies readonly ProblemCode[];
 
 /** Answered by /read alone. */

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { predictOptions, PredictQuery, readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
+import { ModelChoice, predictOptions, PredictQuery, readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import type { ItemResult } from '../inference/predictor.js';
 import { takeTurn } from '../inference/turns.js';
 import type { ServedModel } from '../models/served-model.js';
 import { countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
-import { BatchResponse, modelRef, PredictResponse } from './schemas.js';
+import { BatchResponse, PredictResponse } from './schemas.js';
 
 export const predictRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -27,7 +27,7 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
         description:
           'Multipart (file field `image`), a raw image body (`image/*` or `application/octet-stream`), or JSON `{"pixels": [784 numbers in 0..1]}`.',
         tags: ['predict'],
-        querystring: PredictQuery,
+        querystring: PredictQuery.extend(ModelChoice.shape),
         response: { 200: PredictResponse, ...problemResponses(...inputProblems()) },
       },
       serializerCompiler: serializeDirectly,
@@ -36,10 +36,10 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       // before the body is parsed: a request waiting for its turn holds only its raw bytes
       await takeTurn();
       const { items: item, fields } = await readSingleInput(request, limits);
-      const served = app.models.default;
+      const served = app.models.resolve(request.query.model, request.query.version);
       const result = await served.predictor.predictOne(item, predictOptions(request.query, fields));
       count(served, [result]);
-      return { ...result, model: modelRef(served.info) };
+      return { ...result, model: served.ref };
     },
   );
 
@@ -52,7 +52,7 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
           'Repeated multipart file field `images`, or JSON `{"inputs": [{"pixels": [...]}, ...]}`. Results come in input order; ' +
           'an item that cannot be read gets its own `error` (a problem) and the others are still answered.',
         tags: ['predict'],
-        querystring: PredictQuery,
+        querystring: PredictQuery.extend(ModelChoice.shape),
         response: { 200: BatchResponse, ...problemResponses(...inputProblems('too_many_images')) },
       },
       serializerCompiler: serializeDirectly,
@@ -62,10 +62,10 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       await takeTurn();
       const { items, fields } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
       metrics.batchSize.observe(items.length);
-      const served = app.models.default;
+      const served = app.models.resolve(request.query.model, request.query.version);
       const results = await served.predictor.predictMany(items, predictOptions(request.query, fields));
       count(served, results);
-      const model = modelRef(served.info);
+      const model = served.ref;
       return {
         count: results.length,
         model,

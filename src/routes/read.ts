@@ -5,14 +5,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
+import { ModelChoice, readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import { Reading, type ReadResult } from '../inference/reader.js';
 import { takeTurn } from '../inference/turns.js';
 import type { ServedModel } from '../models/served-model.js';
 import { countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
-import { BatchItemError, modelRef, ModelRef } from './schemas.js';
+import { BatchItemError, ModelRef } from './schemas.js';
 
 export const ReadResponse = Reading.extend({ model: ModelRef });
 
@@ -47,6 +47,7 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
           'body (`image/*` or `application/octet-stream`), or JSON `{"image": "<base64 or data URL>"}`. Answers the digits left to ' +
           'right with their probabilities and boxes. A picture with no digit is `no_digit`, one with several lines `several_lines`.',
         tags: ['read'],
+        querystring: ModelChoice,
         response: { 200: ReadResponse, ...problemResponses(...READ_PROBLEMS) },
       },
       serializerCompiler: serializeDirectly,
@@ -56,10 +57,10 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
       await takeTurn();
       const { items: item } = await readSingleInput(request, limits);
       // a refusal is thrown, and counted once, by countRefusedRequests' hook
-      const served = app.models.default;
+      const served = app.models.resolve(request.query.model, request.query.version);
       const result = await served.reader.readOne(item);
       count(served, [result]);
-      return { ...result, model: modelRef(served.info) };
+      return { ...result, model: served.ref };
     },
   );
 
@@ -72,6 +73,7 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
           'Repeated multipart file field `images`, or JSON `{"inputs": [{"image": "<base64 or data URL>"}, ...]}`. Results come in ' +
           'input order; a picture that cannot be read gets its own `error` (a problem) and the others are still answered.',
         tags: ['read'],
+        querystring: ModelChoice,
         response: { 200: ReadBatchResponse, ...problemResponses(...READ_PROBLEMS, 'too_many_images') },
       },
       serializerCompiler: serializeDirectly,
@@ -79,10 +81,10 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
     async (request) => {
       await takeTurn();
       const { items } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
-      const served = app.models.default;
+      const served = app.models.resolve(request.query.model, request.query.version);
       const results = await served.reader.readMany(items);
       count(served, results);
-      const model = modelRef(served.info);
+      const model = served.ref;
       return {
         count: results.length,
         model,

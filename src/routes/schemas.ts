@@ -2,15 +2,9 @@
 import { z } from 'zod';
 import { ClassPrediction } from '../model/predict.js';
 import { ProblemSchema } from '../http/problem.js';
-import type { ModelInfo } from '../model/weights/types.js';
+import { ModelRef } from '../models/served-model.js';
 
-export const ModelRef = z.object({
-  name: z.string(),
-  sha256: z.string().describe('sha256 of the weights file that answered'),
-});
-export type ModelRef = z.infer<typeof ModelRef>;
-
-export const modelRef = (info: ModelInfo): ModelRef => ({ name: info.name, sha256: info.sha256 });
+export { ModelRef };
 
 export const ModelInputView = z.object({
   mode: z

@@ -37,7 +37,7 @@ describe('POST /predict', () => {
     expect(res.body.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
     expect(res.body.confidence).toBe(Math.max(...res.body.probabilities));
     expect(res.body.prediction).toBe(res.body.probabilities.indexOf(res.body.confidence));
-    expect(res.body.model).toEqual({ name: 'toy', sha256: '0'.repeat(64) });
+    expect(res.body.model).toEqual({ name: 'toy', version: '000000000000', sha256: '0'.repeat(64) });
   });
 
   it('accepts a raw image body with any image/* type and octet-stream', async () => {
@@ -180,7 +180,7 @@ describe('health, eval and the rest', () => {
   it('is live and ready, and names the model when ready', async () => {
     await api().get('/health/live').expect(200, { status: 'ok' });
     const res = await api().get('/health/ready').expect(200);
-    expect(res.body).toEqual({ status: 'ready', model: { name: 'toy', sha256: '0'.repeat(64) } });
+    expect(res.body).toEqual({ status: 'ready', model: { name: 'toy', version: '000000000000', sha256: '0'.repeat(64) } });
   });
 
   it('answers 503 eval_unavailable when no labelled set is configured', async () => {

@@ -1,0 +1,116 @@
+/**
+ * A model repository served: <name>/<version>/model.safetensors, every version answering when
+ * asked by name and version, the highest by default, and the book's network beside ours on
+ * the official test set through one server.
+ */
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_WEIGHTS } from '../../src/config.js';
+import { loadWeights, saveWeights } from '../../src/model/weights/load.js';
+import { scanRepository } from '../../src/models/repository.js';
+import { BOOK_WEIGHTS, MNIST_DIR } from '../support/mnist.js';
+import { strokePixels } from '../support/pixels.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
+
+warnIfSharedDataMissing('the model repository tests (the book network as version 1)');
+
+describe('scanRepository', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'digit-serve-repo-scan-'));
+    for (const path of ['digits/1', 'digits/10', 'digits/2', 'digits/3', 'fashion/1', 'digits/latest', '.hidden/1']) {
+      await mkdir(join(dir, path), { recursive: true });
+    }
+    for (const path of ['digits/1', 'digits/10', 'digits/2', 'fashion/1', 'digits/latest', '.hidden/1']) {
+      await writeFile(join(dir, path, 'model.safetensors'), '');
+    }
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('finds every version by name, numerically ordered; skips other folders and a version without its file', async () => {
+    const found = await scanRepository(dir);
+    expect(found.map((v) => `${v.name}/${v.version}`)).toEqual(['digits/1', 'digits/2', 'digits/10', 'fashion/1']);
+    expect(found[0]!.file).toBe(join(dir, 'digits/1/model.safetensors'));
+  });
+
+  it('says what it expected of a folder holding no model, and of one that is not there', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'digit-serve-repo-empty-'));
+    await expect(scanRepository(empty)).rejects.toThrow('holds no model: expected <name>/<version>/model.safetensors');
+    await expect(scanRepository(join(empty, 'nope'))).rejects.toThrow(/cannot be read: ENOENT/);
+    await rm(empty, { recursive: true, force: true });
+  });
+});
+
+describe.skipIf(!hasSharedData)('a repository served: digits 1 (the book), digits 2 (ours)', () => {
+  let repository: string;
+  let server: RunningServer;
+  let ours: string;
+
+  beforeAll(async () => {
+    repository = await mkdtemp(join(tmpdir(), 'digit-serve-repo-'));
+    await mkdir(join(repository, 'digits/1'), { recursive: true });
+    await mkdir(join(repository, 'digits/2'), { recursive: true });
+    const book = await loadWeights(BOOK_WEIGHTS());
+    await saveWeights(join(repository, 'digits/1/model.safetensors'), book.mlp, { name: 'dlfs-sample-weight' });
+    await copyFile(DEFAULT_WEIGHTS, join(repository, 'digits/2/model.safetensors'));
+    ours = (await loadWeights(DEFAULT_WEIGHTS)).info.sha256;
+    server = await startServer({ MODEL_REPOSITORY: repository, MNIST_DIR: MNIST_DIR() });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    await rm(repository, { recursive: true, force: true });
+  });
+
+  it('lists the model, its versions, the default, labels and profile', async () => {
+    const res = await request(server.url).get('/models').expect(200);
+    expect(res.body.default).toBe('digits');
+    expect(res.body.models).toHaveLength(1);
+    const [digits] = res.body.models;
+    expect(digits).toMatchObject({ name: 'digits', defaultVersion: '2' });
+    expect(digits.versions.map((v: { version: string }) => v.version)).toEqual(['1', '2']);
+    for (const version of digits.versions) {
+      expect(version).toMatchObject({ labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], profile: 'digits', state: 'ready' });
+    }
+    expect(digits.versions[1].sha256).toBe(ours);
+  });
+
+  it('scores each version on the official test set through the one server: 0.9352 for the book, ours above it', async () => {
+    const book = await request(server.url).get('/eval?model=digits&version=1').expect(200);
+    expect(book.body).toMatchObject({ accuracy: 0.9352, correct: 9352, model: { name: 'digits', version: '1' } });
+    const byDefault = await request(server.url).get('/eval').expect(200);
+    expect(byDefault.body.model).toEqual({ name: 'digits', version: '2', sha256: ours });
+    expect(byDefault.body.accuracy).toBeGreaterThan(0.97);
+    const listed = await request(server.url).get('/models').expect(200);
+    expect(listed.body.models[0].versions.map((v: { eval: { accuracy: number } }) => v.eval.accuracy)).toEqual([
+      0.9352,
+      byDefault.body.accuracy,
+    ]);
+  });
+
+  it('answers /predict, /predict/batch and /read with the version asked for, and names it', async () => {
+    const pixels = strokePixels();
+    const latest = await request(server.url).post('/predict').send({ pixels }).expect(200);
+    expect(latest.body.model).toMatchObject({ name: 'digits', version: '2' });
+    const first = await request(server.url).post('/predict?model=digits&version=1').send({ pixels }).expect(200);
+    expect(first.body.model).toMatchObject({ name: 'digits', version: '1' });
+    expect(first.body.probabilities).not.toEqual(latest.body.probabilities);
+    const batch = await request(server.url)
+      .post('/predict/batch?version=1')
+      .send({ inputs: [{ pixels }] })
+      .expect(200);
+    expect(batch.body.model.version).toBe('1');
+    expect(batch.body.results[0].probabilities).toEqual(first.body.probabilities);
+  });
+
+  it('answers 404 model_not_found for a model or a version not served, naming what is', async () => {
+    const model = await request(server.url).post('/predict?model=fashion').send({ pixels: strokePixels() }).expect(404);
+    expect(model.body).toMatchObject({ code: 'model_not_found', models: ['digits'] });
+    const version = await request(server.url).get('/eval?model=digits&version=3').expect(404);
+    expect(version.body).toMatchObject({ code: 'model_not_found', versions: ['1', '2'] });
+    expect(version.body.detail).toBe("model 'digits' has no version '3'; its versions: 1, 2");
+  });
+});
