@@ -20,13 +20,23 @@ export interface ModelLabels {
   readonly version: string;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the model and version that answer this request, once a route has resolved them (routes/model-choice.ts) */
+    servedBy?: ModelLabels;
+  }
+}
+
+/** A request's model labels: empty for one no model answered (a probe, a body refused before a model was chosen). */
+export const labelsOf = (labels: ModelLabels | undefined): ModelLabels => labels ?? { model: '', version: '' };
+
 export class ServiceMetrics {
   readonly registry = new Registry();
 
   readonly requestDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency, from the first byte read to the last byte written',
-    labelNames: ['method', 'route', 'status_code'] as const,
+    labelNames: ['method', 'route', 'status_code', 'model', 'version'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
@@ -55,7 +65,7 @@ export class ServiceMetrics {
   readonly inputFailures = new Counter({
     name: 'digit_serve_input_failures_total',
     help: 'Inputs that could not be classified, by problem code (decode failures, limits, no digit)',
-    labelNames: ['code'] as const,
+    labelNames: ['code', 'model', 'version'] as const,
     registers: [this.registry],
   });
 
@@ -90,7 +100,12 @@ export class ServiceMetrics {
 export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics, scrape = () => metrics.registry.metrics()): void {
   app.addHook('onResponse', async (request, reply) => {
     metrics.requestDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+        ...labelsOf(request.servedBy),
+      },
       reply.elapsedTime / 1000,
     );
   });

@@ -5,6 +5,7 @@ import { EvalReport } from '../eval/job.js';
 import { Flag, ModelChoice } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
+import { modelFor } from './model-choice.js';
 
 const EvalQuery = z.object({
   refresh: Flag.default(false).describe('1 or true recomputes instead of answering the cached result'),
@@ -30,7 +31,7 @@ export const evalRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => {
-      const job = app.models.resolve(request.query.model, request.query.version).evalJob;
+      const job = modelFor(request, request.query).evalJob;
       if (!job) {
         throw new HttpProblem(
           'eval_unavailable',

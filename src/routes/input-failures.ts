@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { toHttpProblem } from '../http/errors.js';
+import { labelsOf, type ModelLabels } from '../http/metrics.js';
 import { HttpProblem, type ProblemCode } from '../http/problem.js';
 
 /** What a client's input can be refused for: each is counted in digit_serve_input_failures_total. */
@@ -55,17 +56,17 @@ export const serializeDirectly = () => (data: unknown) => JSON.stringify(data);
  */
 export function countRefusedRequests(app: FastifyInstance): void {
   const failures = new Set<ProblemCode>(INPUT_FAILURES);
-  app.addHook('onError', async (_request, _reply, error) => {
+  app.addHook('onError', async (request, _reply, error) => {
     const problem = toHttpProblem(error);
-    if (problem && failures.has(problem.code)) app.metrics.inputFailures.inc({ code: problem.code });
+    if (problem && failures.has(problem.code)) app.metrics.inputFailures.inc({ code: problem.code, ...labelsOf(request.servedBy) });
   });
 }
 
 /** Counts the problems among a request's results; returns the others. */
-export function countItemFailures<T>(app: FastifyInstance, results: readonly (T | HttpProblem)[]): T[] {
+export function countItemFailures<T>(app: FastifyInstance, results: readonly (T | HttpProblem)[], model: ModelLabels): T[] {
   const good: T[] = [];
   for (const r of results) {
-    if (r instanceof HttpProblem) app.metrics.inputFailures.inc({ code: r.code });
+    if (r instanceof HttpProblem) app.metrics.inputFailures.inc({ code: r.code, ...model });
     else good.push(r);
   }
   return good;

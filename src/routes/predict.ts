@@ -5,6 +5,7 @@ import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import type { ItemResult } from '../inference/predictor.js';
 import { takeTurn } from '../inference/turns.js';
+import { modelFor } from './model-choice.js';
 import type { ServedModel } from '../models/served-model.js';
 import { countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
 import { BatchResponse, PredictResponse } from './schemas.js';
@@ -15,7 +16,8 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
   const limits = uploadLimits(config);
 
   const count = (served: ServedModel, results: readonly ItemResult[]) => {
-    for (const r of countItemFailures(app, results)) metrics.predictions.inc({ ...served.metricLabels, class: String(r.prediction) });
+    for (const r of countItemFailures(app, results, served.metricLabels))
+      metrics.predictions.inc({ ...served.metricLabels, class: String(r.prediction) });
   };
   countRefusedRequests(app);
 
@@ -35,8 +37,9 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
     async (request) => {
       // before the body is parsed: a request waiting for its turn holds only its raw bytes
       await takeTurn();
+      // the model first: one not served is 404 before the body is read, and every refusal after counts under it
+      const served = modelFor(request, request.query);
       const { items: item, fields } = await readSingleInput(request, limits);
-      const served = app.models.resolve(request.query.model, request.query.version);
       const result = await served.predictor.predictOne(item, predictOptions(request.query, fields));
       count(served, [result]);
       return { ...result, model: served.ref };
@@ -60,9 +63,10 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
     async (request) => {
       // as /predict: the turn first, then the body
       await takeTurn();
+      // the model first: one not served is 404 before the body is read, and every refusal after counts under it
+      const served = modelFor(request, request.query);
       const { items, fields } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
       metrics.batchSize.observe(items.length);
-      const served = app.models.resolve(request.query.model, request.query.version);
       const results = await served.predictor.predictMany(items, predictOptions(request.query, fields));
       count(served, results);
       const model = served.ref;

@@ -10,6 +10,7 @@ import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import { Reading, type ReadResult } from '../inference/reader.js';
 import { takeTurn } from '../inference/turns.js';
+import { modelFor } from './model-choice.js';
 import type { ServedModel } from '../models/served-model.js';
 import { countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
 import { BatchItemError, ModelRef } from './schemas.js';
@@ -30,7 +31,7 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
   const limits = uploadLimits(config);
 
   const count = (served: ServedModel, results: readonly ReadResult[]) => {
-    for (const reading of countItemFailures(app, results)) {
+    for (const reading of countItemFailures(app, results, served.metricLabels)) {
       metrics.digitsRead.observe(reading.digits.length);
       for (const digit of reading.digits) metrics.predictions.inc({ ...served.metricLabels, class: String(digit.prediction) });
     }
@@ -55,9 +56,10 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
     async (request) => {
       // before the body is parsed, as /predict: a request waiting for its turn holds only its raw bytes
       await takeTurn();
+      // the model first: one not served is 404 before the body is read, and every refusal after counts under it
+      const served = modelFor(request, request.query);
       const { items: item } = await readSingleInput(request, limits);
       // a refusal is thrown, and counted once, by countRefusedRequests' hook
-      const served = app.models.resolve(request.query.model, request.query.version);
       const result = await served.reader.readOne(item);
       count(served, [result]);
       return { ...result, model: served.ref };
@@ -80,8 +82,9 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
     },
     async (request) => {
       await takeTurn();
+      // the model first: one not served is 404 before the body is read, and every refusal after counts under it
+      const served = modelFor(request, request.query);
       const { items } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
-      const served = app.models.resolve(request.query.model, request.query.version);
       const results = await served.reader.readMany(items);
       count(served, results);
       const model = served.ref;

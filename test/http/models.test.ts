@@ -104,6 +104,41 @@ describe.skipIf(!hasSharedData)('a repository served: digits 1 (the book), digit
       .expect(200);
     expect(batch.body.model.version).toBe('1');
     expect(batch.body.results[0].probabilities).toEqual(first.body.probabilities);
+    // each version counted apart: latency and predictions carry the model and version
+    const metrics = (await request(server.url).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(
+      /^http_request_duration_seconds_count\{method="POST",route="\/predict",status_code="200",model="digits",version="1"\} 1$/m,
+    );
+    expect(metrics).toMatch(
+      /^http_request_duration_seconds_count\{method="POST",route="\/predict",status_code="200",model="digits",version="2"\} 1$/m,
+    );
+    expect(metrics).toMatch(
+      new RegExp(`^digit_serve_predictions_total\\{model="digits",version="1",class="${first.body.prediction}"\\} 2$`, 'm'),
+    );
+  });
+
+  it('serves every version through the Open Inference Protocol by its name, and the default as mnist', async () => {
+    const meta = await request(server.url).get('/v2/models/digits').expect(200);
+    expect(meta.body).toMatchObject({ name: 'digits', versions: ['1', '2'] });
+    const pixels = strokePixels();
+    const body = { inputs: [{ name: 'pixels', shape: [1, 784], datatype: 'FP32', data: pixels }] };
+    const first = await request(server.url).post('/v2/models/digits/versions/1/infer').send(body).expect(200);
+    expect(first.body).toMatchObject({ model_name: 'digits', model_version: '1' });
+    const byDefault = await request(server.url).post('/v2/models/mnist/infer').send(body).expect(200);
+    expect(byDefault.body).toMatchObject({ model_name: 'mnist', model_version: '2' });
+    const single = await request(server.url).post('/predict?version=1').send({ pixels }).expect(200);
+    expect(first.body.outputs[0].data).toEqual(single.body.probabilities);
+    const unknown = await request(server.url).post('/v2/models/digits/versions/7/infer').send(body).expect(404);
+    expect(unknown.body.error).toContain("unknown version '7' of model 'digits'; it has '1', '2'");
+  });
+
+  it("lists every version in the protocol's repository index", async () => {
+    const index = await request(server.url).post('/v2/repository/index').send({}).expect(200);
+    expect(index.body).toEqual([
+      { name: 'digits', version: '1', state: 'READY', reason: '' },
+      { name: 'digits', version: '2', state: 'READY', reason: '' },
+    ]);
+    expect((await request(server.url).get('/v2/repository/index').expect(200)).body).toEqual(index.body);
   });
 
   it('answers 404 model_not_found for a model or a version not served, naming what is', async () => {

@@ -59,12 +59,16 @@ describe('metrics', () => {
       .expect(200);
     await request(server.url).post('/predict').attach('image', Buffer.from('garbage'), 'x.png').expect(400);
     const text = (await request(server.url).get('/metrics').expect(200)).text;
-    expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/predict",status_code="200"\} 1/);
-    expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/predict",status_code="400"\} 1/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/predict",status_code="200",model="toy",version="000000000000"\} 1/,
+    );
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/predict",status_code="400",model="toy",version="000000000000"\} 1/,
+    );
     expect(text).toContain(`digit_serve_predictions_total{model="toy",version="000000000000",class="${one.body.prediction}"} 3`);
     expect(text).toMatch(/digit_serve_batch_size_sum 3/);
-    expect(text).toContain('digit_serve_input_failures_total{code="invalid_input"} 1');
-    expect(text).toContain('digit_serve_input_failures_total{code="invalid_image"} 1');
+    expect(text).toContain('digit_serve_input_failures_total{code="invalid_input",model="toy",version="000000000000"} 1');
+    expect(text).toContain('digit_serve_input_failures_total{code="invalid_image",model="toy",version="000000000000"} 1');
     expect(text).toContain(
       `digit_serve_model_info{model="toy",version="000000000000",sha256="${'0'.repeat(64)}",architecture="784-16-10 sigmoid/softmax"} 1`,
     );
@@ -90,9 +94,11 @@ describe('metrics', () => {
 
   const failures = async () => {
     const text = (await request(server.url).get('/metrics').expect(200)).text;
-    return Object.fromEntries(
-      [...text.matchAll(/^digit_serve_input_failures_total\{code="(\w+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
-    );
+    // by code, whatever model the refusal was counted under
+    const counts: Record<string, number> = {};
+    for (const m of text.matchAll(/^digit_serve_input_failures_total\{code="(\w+)"[^}]*\} (\d+)$/gm))
+      counts[m[1]!] = (counts[m[1]!] ?? 0) + Number(m[2]);
+    return counts;
   };
   const diff = (before: Record<string, number>, after: Record<string, number>) =>
     Object.fromEntries(Object.entries(after).flatMap(([code, n]) => (n === (before[code] ?? 0) ? [] : [[code, n - (before[code] ?? 0)]])));

@@ -52,7 +52,7 @@ describe('the lock /docs shows', () => {
         .filter(([method]) => ['get', 'post'].includes(method))
         .map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, security: (op as OpenAPIV3.OperationObject).security })),
     );
-  const API_ROUTE = /^(GET|POST) \/(predict|read|eval|models|v2\/models)/;
+  const API_ROUTE = /^(GET|POST) \/(predict|read|eval|models|v2\/models|v2\/repository)/;
 
   it('is on every API route when API_KEYS is set, a key required, and on nothing else', async () => {
     const keyed = await startServer({ API_KEYS: 'k1' }, { model: toyDigitModel() });

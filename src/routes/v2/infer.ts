@@ -15,7 +15,7 @@ import { binaryInputs, binaryResponse, HEADER_LENGTH, OCTET_STREAM, SAGEMAKER_BI
 import { receivedBody, registerInferBodies } from './body.js';
 import { servedAt } from './model.js';
 import { outputTensors, wantedOutputs } from './outputs.js';
-import { InferenceRequest, InferenceResponse, ModelParams, V2_MODEL_NAME, V2_TAGS, V2Error, VersionParams } from './schemas.js';
+import { InferenceRequest, InferenceResponse, ModelParams, V2_TAGS, V2Error, VersionParams } from './schemas.js';
 import { inputItems } from './tensors.js';
 
 /** The JSON header (Inference-Header-Content-Length bytes), then the binary outputs' bytes. */
@@ -58,6 +58,7 @@ export const inferRoutes: FastifyPluginAsync = async (fastify) => {
   for (const [path, params] of paths) {
     app.post(path, { schema: { tags: V2_TAGS, summary: SUMMARY, params, response } }, async (request, reply) => {
       const served = servedAt(app, request.params);
+      request.servedBy = served.metricLabels;
       // one request's work per turn of the loop, as the other inference routes (turns.ts)
       await takeTurn();
       const body = receivedBody(request.body);
@@ -71,7 +72,7 @@ export const inferRoutes: FastifyPluginAsync = async (fastify) => {
       const wanted = wantedOutputs(parsed.data, served.labels.length);
       const predictions = await predictAll(served, items);
       const { outputs, parts } = outputTensors(wanted, predictions, served.labels.length);
-      const answer = { model_name: V2_MODEL_NAME, model_version: served.ref.version, ...(id === undefined ? {} : { id }), outputs };
+      const answer = { model_name: request.params.model, model_version: served.ref.version, ...(id === undefined ? {} : { id }), outputs };
       if (parts.length === 0) return answer;
       const { body: bytes, headerLength } = binaryResponse(answer, parts);
       return reply

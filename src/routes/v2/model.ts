@@ -1,7 +1,7 @@
 /**
- * What the protocol's model paths name: the registry's default model, under the protocol name
- * 'mnist', at its one version (the first 12 hex digits of its weights' sha256), and how its
- * metadata describes it.
+ * What the protocol's model paths name: any model the registry serves, by its name, at the
+ * version the path names or its default; and 'mnist', the name the protocol's clients and the
+ * KServe deployment have always used, for the default model. Each is described by its metadata.
  */
 import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../../http/problem.js';
@@ -13,24 +13,36 @@ import type { z } from 'zod';
 
 /** The model at `model` (and `version`, when the path names one); 404 for any other. */
 export function servedAt(app: FastifyInstance, params: { readonly model: string; readonly version?: string }): ServedModel {
-  if (params.model !== V2_MODEL_NAME) {
-    throw new HttpProblem('not_found', `unknown model '${clip(params.model)}'; this server serves '${V2_MODEL_NAME}'`);
-  }
-  const served = app.models.default;
-  if (params.version !== undefined && params.version !== served.ref.version) {
+  const name = params.model === V2_MODEL_NAME ? undefined : params.model;
+  try {
+    return app.models.resolve(name, params.version);
+  } catch (err) {
+    if (!(err instanceof HttpProblem)) throw err;
+    // the protocol's own wording: a 404 names the model or version it does not know
+    const served = app.models.models().map((m) => m.name);
     throw new HttpProblem(
       'not_found',
-      `unknown version '${clip(params.version)}' of model '${V2_MODEL_NAME}'; it has '${served.ref.version}'`,
+      params.version === undefined || !served.includes(name ?? app.models.defaultModelName)
+        ? `unknown model '${clip(params.model)}'; this server serves ${[V2_MODEL_NAME, ...served].map((m) => `'${m}'`).join(', ')}`
+        : `unknown version '${clip(params.version)}' of model '${clip(params.model)}'; it has ${versionsOf(app, name).join(', ')}`,
     );
   }
-  return served;
 }
 
+const versionsOf = (app: FastifyInstance, name: string | undefined) =>
+  app.models
+    .models()
+    .find((m) => m.name === (name ?? app.models.defaultModelName))!
+    .versions.map((v) => `'${v.ref.version}'`);
+
 /** `pixels` also takes UINT8 in 0..255; a metadata tensor has one datatype, and FP32 is the model's own. */
-export function metadata(served: ServedModel): z.infer<typeof ModelMetadata> {
+export function metadata(app: FastifyInstance, asked: string, served: ServedModel): z.infer<typeof ModelMetadata> {
   return {
-    name: V2_MODEL_NAME,
-    versions: [served.ref.version],
+    name: asked,
+    versions: app.models
+      .models()
+      .find((m) => m.name === served.ref.name)!
+      .versions.map((v) => v.ref.version),
     platform: 'digit-serve',
     inputs: [
       { name: PIXELS_INPUT, datatype: 'FP32', shape: [-1, INPUT_SIZE] },

@@ -85,3 +85,13 @@ export const ModelMetadata = z.object({
 });
 
 export const ModelReady = z.object({ name: z.string(), ready: z.boolean() });
+
+/** The repository extension's index: every version of every model, and its state. */
+export const RepositoryIndex = z.array(
+  z.object({
+    name: z.string(),
+    version: z.string(),
+    state: z.enum(['READY']).describe('a version is listed once it is loaded, checked and warmed up'),
+    reason: z.string(),
+  }),
+);
