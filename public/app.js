@@ -20,6 +20,7 @@
 import { describeProblem, loadApiKey, predict, readNumber, saveApiKey } from './js/api.js';
 import { BoxLayer } from './js/boxes.js';
 import { EvalView } from './js/eval.js';
+import { ModelPicker } from './js/models.js';
 import { DrawingPad, PAD_SIZE } from './js/pad.js';
 import { ResultView } from './js/result.js';
 import { setUpTabs } from './js/tabs.js';
@@ -166,7 +167,7 @@ async function send(image, filename, uploaded) {
   inFlight = controller;
   result.setBusy(true);
   const call = m === 'number' ? readNumber : predict;
-  const answer = await call(image, filename, { apiKey: apiKey(), signal: controller.signal });
+  const answer = await call(image, filename, { apiKey: apiKey(), signal: controller.signal, model: picker.choice });
   if (mine !== generation) return; // the picture changed meanwhile
   inFlight = null;
   if (answer.ok) {
@@ -355,9 +356,21 @@ keyInput.addEventListener('change', () => {
   if (!$('panel-eval').hidden && !evalView.loaded) void evalView.load();
 });
 
+/* ---- the model ---- */
+
+const picker = new ModelPicker($('model-choice'), $('model-choice-field'), apiKey, () => {
+  // another model reads the same picture: answers kept for either mode were the old model's
+  shown.digit = null;
+  shown.number = null;
+  if (pad().canUndo) void readPad();
+  if (!$('panel-eval').hidden) void evalView.load();
+  else evalView.loaded = false;
+});
+void picker.load();
+
 /* ---- views ---- */
 
-const evalView = new EvalView(apiKey, askForKey);
+const evalView = new EvalView(apiKey, askForKey, () => picker.choice);
 setUpTabs($('tabs'), (name) => {
   if (name === 'eval') evalView.ensureLoaded();
   // the Draw tab's link says which mode it is in

@@ -1,4 +1,4 @@
-/* global fetch, localStorage, FormData, DOMException */
+/* global fetch, localStorage, FormData, DOMException, URLSearchParams */
 /**
  * Calls to the service's own API, from the same origin. Every failure comes back as a
  * problem `{code, title, detail, status}`: the service's RFC 9457 body when it sent one,
@@ -78,15 +78,27 @@ export async function callApi(path, options = {}) {
 }
 
 /**
+ * @typedef {{name: string, version: string}} ModelChoice a model and version the user picked; none: the server's default
+ * @typedef {{apiKey?: string, signal?: AbortSignal, model?: ModelChoice}} CallOptions
+ */
+
+/** `path` with the picked model and version as query parameters, after any it has. */
+function withModel(path, model) {
+  if (!model) return path;
+  const query = new URLSearchParams({ model: model.name, version: model.version });
+  return `${path}${path.includes('?') ? '&' : '?'}${query}`;
+}
+
+/**
  * POST /predict?debug=1 with the picture as the multipart field `image`.
  * @param {Blob} image
  * @param {string} filename
- * @param {{apiKey?: string, signal?: AbortSignal}} options
+ * @param {CallOptions} options
  */
-export function predict(image, filename, options) {
+export function predict(image, filename, { model, ...options }) {
   const form = new FormData();
   form.append('image', image, filename);
-  return callApi('/predict?debug=1', { method: 'POST', body: form, ...options });
+  return callApi(withModel('/predict?debug=1', model), { method: 'POST', body: form, ...options });
 }
 
 /**
@@ -94,17 +106,22 @@ export function predict(image, filename, options) {
  * digit (`text`, `confidence`, `digits` with their boxes, `image` the boxes' frame).
  * @param {Blob} image
  * @param {string} filename
- * @param {{apiKey?: string, signal?: AbortSignal}} options
+ * @param {CallOptions} options
  */
-export function readNumber(image, filename, options) {
+export function readNumber(image, filename, { model, ...options }) {
   const form = new FormData();
   form.append('image', image, filename);
-  return callApi('/read', { method: 'POST', body: form, ...options });
+  return callApi(withModel('/read', model), { method: 'POST', body: form, ...options });
 }
 
-/** @param {{apiKey?: string, signal?: AbortSignal}} options */
-export function fetchEval(options) {
-  return callApi('/eval', options);
+/** @param {CallOptions} options */
+export function fetchEval({ model, ...options }) {
+  return callApi(withModel('/eval', model), options);
+}
+
+/** GET /models: what the server serves. @param {CallOptions} options */
+export function fetchModels(options) {
+  return callApi('/models', options);
 }
 
 /** The server's detail as a sentence that another can follow: with its full stop. */

@@ -66,9 +66,12 @@ export class EvalView {
   /**
    * @param {() => string} apiKey
    * @param {() => void} onUnauthorized called on a 401, to point at the API key field
+   * @param {() => (import('./api.js').ModelChoice | undefined)} [model] the model picked on the page
    */
-  constructor(apiKey, onUnauthorized) {
+  constructor(apiKey, onUnauthorized, model = () => undefined) {
     this.apiKey = apiKey;
+    /** the model and version picked on the page (models.js); undefined: the server's default */
+    this.model = model;
     this.onUnauthorized = onUnauthorized;
     this.status = $('eval-status');
     this.heading = $('eval-heading');
@@ -91,7 +94,7 @@ export class EvalView {
     this.status.classList.remove('is-error');
     this.status.textContent = 'Loading the evaluation… (the first one can take a few seconds)';
     this.reloadButton.disabled = true;
-    const result = await fetchEval({ apiKey: this.apiKey(), signal: controller.signal });
+    const result = await fetchEval({ apiKey: this.apiKey(), signal: controller.signal, model: this.model() });
     if (this.controller !== controller) return; // a newer load took over
     this.controller = null;
     this.reloadButton.disabled = false;

@@ -137,7 +137,7 @@ export class ResultView {
   }
 
   #modelRef(model) {
-    this.modelRef.textContent = model ? `Model ${model.name}, weights sha256 ${model.sha256.slice(0, 12)}…` : '';
+    this.modelRef.textContent = model ? `Model ${model.name}, version ${model.version}, weights sha256 ${model.sha256.slice(0, 12)}…` : '';
   }
 
   /** @param {{count: number, text: string} | null} found how many digits /predict found, and its warning */

@@ -1,0 +1,96 @@
+/**
+ * The page's model picker in a real browser against a server with a model repository: shown
+ * when the server serves several versions, its choice sent with /predict and /eval and named in
+ * the answer; hidden for a server of one model.
+ *
+ * Skipped, loudly, without /usr/bin/chromium.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { saveWeights } from '../../src/model/weights/load.js';
+import { toyDigitModel } from '../support/models.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { hasChromium, launchBrowser, openPage, settledResult, warnIfChromiumMissing, type Browser } from './support.js';
+
+warnIfChromiumMissing('the browser tests of the model picker (test/browser/models-page.test.ts)');
+
+/** A horizontal stroke across the middle of the pad, with the mouse. */
+async function drawStroke(page: Page): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 4 });
+  await page.mouse.up();
+}
+
+describe.skipIf(!hasChromium)('the model picker in Chromium', () => {
+  let browser: Browser;
+  let repository: string;
+  let several: RunningServer;
+  let one: RunningServer;
+
+  beforeAll(async () => {
+    repository = await mkdtemp(join(tmpdir(), 'digit-serve-page-repo-'));
+    const toy = toyDigitModel();
+    for (const version of ['1', '2']) {
+      await mkdir(join(repository, 'digits', version), { recursive: true });
+      // version 2's last layer scaled: the two versions answer the same picture differently
+      const mlp =
+        version === '1'
+          ? toy.mlp
+          : { ...toy.mlp, layers: toy.mlp.layers.map((l, i) => (i === 1 ? { ...l, weights: l.weights.map((w) => w * 3) } : l)) };
+      await saveWeights(join(repository, 'digits', version, 'model.safetensors'), mlp, { name: 'toy' });
+    }
+    [browser, several, one] = await Promise.all([
+      launchBrowser(),
+      startServer({ MODEL_REPOSITORY: repository }),
+      startServer({}, { model: toyDigitModel() }),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([several?.close(), one?.close()]);
+    await rm(repository, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    expect(browser.pageErrors).toEqual([]);
+    await Promise.all(browser.context.pages().map((p) => p.close()));
+  });
+
+  it('lists the versions, the default first and chosen; a choice goes with /predict and the answer names it', async () => {
+    const page = await browser.newPage();
+    await openPage(page, several.url);
+    await page.waitForSelector('#model-choice-field:not([hidden])');
+    expect(await page.$$eval('#model-choice option', (o) => o.map((x) => (x as unknown as { textContent: string }).textContent))).toEqual([
+      'digits 2 (default)',
+      'digits 1',
+    ]);
+    // the default is sent as no choice: the request a client naming no model sends
+    const [byDefault] = await Promise.all([page.waitForRequest((r) => new URL(r.url()).pathname === '/predict'), drawStroke(page)]);
+    expect(new URL(byDefault.url()).searchParams.has('model')).toBe(false);
+    await settledResult(page);
+    expect(await page.textContent('#model-ref')).toContain('Model digits, version 2');
+
+    const [chosen] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/predict'),
+      page.selectOption('#model-choice', 'digits@1'),
+    ]);
+    expect(new URL(chosen.url()).searchParams.get('version')).toBe('1');
+    expect(((await chosen.json()) as { model: { version: string } }).model.version).toBe('1');
+    await settledResult(page);
+    expect(await page.textContent('#model-ref')).toContain('Model digits, version 1');
+  });
+
+  it('stays hidden for a server of one model', async () => {
+    const page = await browser.newPage();
+    const models = page.waitForResponse((r) => new URL(r.url()).pathname === '/models');
+    await openPage(page, one.url);
+    await models;
+    expect(await page.isHidden('#model-choice-field')).toBe(true);
+  });
+});
