@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { OpenAPIV3 } from 'openapi-types';
 import { z } from 'zod';
-import { BatchJsonBody, ImageInput, JsonInput } from './inputs.js';
+import { BatchJsonBody, ImageInput, JsonInput } from './input-schemas.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody, ProblemSchema, type ProblemCode } from './problem.js';
 import { inferRequestBody } from '../routes/v2/docs.js';
 

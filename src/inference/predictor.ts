@@ -5,7 +5,8 @@
  * tensor into one batch, run one forward pass, and put each answer (or each item's problem)
  * back in its place.
  */
-import type { ItemOrProblem, InputItem, PredictOptions } from '../http/inputs.js';
+import type { PredictOptions } from '../http/input-schemas.js';
+import type { ItemOrProblem, InputItem } from '../http/inputs.js';
 import { HttpProblem } from '../http/problem.js';
 import { predictBatch, type ClassPrediction } from '../model/predict.js';
 import type { LoadedModel } from '../model/weights/types.js';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EvalReport } from '../eval/job.js';
-import { Flag, ModelChoice } from '../http/inputs.js';
+import { Flag, ModelChoice } from '../http/input-schemas.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import { modelFor } from './model-choice.js';

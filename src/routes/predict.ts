@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ModelChoice, predictOptions, PredictQuery, readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
+import { ModelChoice, PredictQuery } from '../http/input-schemas.js';
+import { predictOptions, readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import type { ItemResult } from '../inference/predictor.js';

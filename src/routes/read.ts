@@ -5,7 +5,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ModelChoice, readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
+import { ModelChoice } from '../http/input-schemas.js';
+import { readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import { Reading, type ReadResult } from '../inference/reader.js';
