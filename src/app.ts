@@ -44,7 +44,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(corsPolicy, { origins: config.CORS_ORIGINS });
   await app.register(uploads, { config });
   await app.register(metrics, { link: options.cluster });
-  await app.register(models, { config, preloaded: options });
+  await app.register(models, { config, preloaded: options, link: options.cluster });
   await registerOpenApi(app, SERVICE_VERSION);
   await app.register(healthRoutes);
   await app.register(pageRoutes);

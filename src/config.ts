@@ -39,6 +39,9 @@ export const ConfigSchema = z.object({
     .min(1)
     .optional()
     .describe("the model a request that names none gets, at its highest version (default: the repository's first by name)"),
+  MODEL_POLL_INTERVAL_MS: int(0, 86_400_000)
+    .default(5_000)
+    .describe('how often MODEL_REPOSITORY is looked at for new, changed or removed versions; 0 = only on SIGHUP and the repository API'),
   MNIST_DIR: z
     .string()
     .min(1)

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { WorkerLink } from './cluster/worker-link.js';
 import { loadConfig, type Config } from './config.js';
 import { availableCpus } from './cpus.js';
-import { scanRepository } from './models/repository.js';
+import { scanRepositoryToStart } from './models/repository.js';
 import { loadWeights } from './model/weights/load.js';
 import { describeStartupFailure } from './startup-failure.js';
 import { superviseWorkers } from './supervisor.js';
@@ -20,11 +20,15 @@ import { superviseWorkers } from './supervisor.js';
  * slow, so no signal meets the default action; the caller removes it once its own handlers are on.
  */
 const exitWhileStarting = () => process.exit(0);
+/** SIGHUP asks to look at the model repository again: while starting, it is being read anyway */
+const ignoreWhileStarting = () => {};
 function exitOnSignalsWhileStarting(on: boolean): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (on) process.on(signal, exitWhileStarting);
     else process.off(signal, exitWhileStarting);
   }
+  if (on) process.on('SIGHUP', ignoreWhileStarting);
+  else process.off('SIGHUP', ignoreWhileStarting);
 }
 
 async function serve(config: Config, link: WorkerLink | undefined): Promise<void> {
@@ -56,6 +60,12 @@ async function serve(config: Config, link: WorkerLink | undefined): Promise<void
   // passes it on; a second signal must not fall through to the default handler and kill the drain
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // as TF Serving's file-system polling, at once: new, changed and removed versions
+  process.on('SIGHUP', () => {
+    if (!app.modelRepository) return app.log.warn('SIGHUP: no MODEL_REPOSITORY to look at again; WEIGHTS is read once, at start');
+    app.log.info('SIGHUP: looking at the model repository again');
+    void app.modelRepository.sync();
+  });
   exitOnSignalsWhileStarting(false);
   await app.listen({ port: config.PORT, host: config.HOST });
 }
@@ -99,7 +109,7 @@ try {
   if (cluster.isPrimary && workers > 1) {
     // the primary only supervises; checking the weights and the address here first fails in a
     // moment, before the workers load the model (a worker's own failure is still caught)
-    for (const { file } of config.MODEL_REPOSITORY ? await scanRepository(config.MODEL_REPOSITORY) : [{ file: config.WEIGHTS }]) {
+    for (const { file } of config.MODEL_REPOSITORY ? await scanRepositoryToStart(config.MODEL_REPOSITORY) : [{ file: config.WEIGHTS }]) {
       await loadWeights(file);
     }
     await checkCanListen(config);

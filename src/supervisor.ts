@@ -10,7 +10,8 @@
  * up to a cap, so a crash loop slows down instead of spinning.
  *
  * On SIGTERM/SIGINT it passes the signal on, waits for every worker to finish its in-flight
- * requests, and exits 0.
+ * requests, and exits 0. SIGHUP it passes on: each worker looks at the model repository again.
+ * A model loaded or unloaded through the repository API on one worker, it passes to the others.
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
@@ -116,6 +117,11 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
       case 'digit-serve:failed':
         failures.set(worker.id, message.reason);
         break;
+      case 'digit-serve:repository':
+        for (const other of Object.values(cluster.workers ?? {})) {
+          if (other && other.id !== worker.id) sendTo(other, { type: 'digit-serve:repository', change: message.change });
+        }
+        break;
     }
   });
 
@@ -172,6 +178,11 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
   // passes it on; a second signal must not fall through to the default handler and kill the drain
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // every worker keeps its own registry: each looks at the repository again
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: every worker looks at the model repository again');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+  });
 
   // only now: a signal that came between the log line and the handlers would find the default
   // action, kill the primary, and leave its workers to die on a closed IPC channel

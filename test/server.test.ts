@@ -58,7 +58,7 @@ describe('start-up failures', () => {
     const asDigits = await startWith({ WEIGHTS: DEFAULT_PARTS_WEIGHTS });
     expect(asDigits.code).toBe(1);
     expect(oneLine(asDigits.stderr)).toEqual([
-      `digit-serve: cannot load weights from ${DEFAULT_PARTS_WEIGHTS}: the network maps 784 inputs to 11 classes; this service needs 784 -> 10`,
+      `digit-serve: cannot load weights from ${DEFAULT_PARTS_WEIGHTS}: the network maps 784 inputs to 11 classes; a model of 10 labels needs 784 -> 10`,
     ]);
   });
 

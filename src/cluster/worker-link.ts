@@ -4,19 +4,20 @@
  * worker) and answers the primary's requests for its own metrics.
  */
 import type { Registry } from 'prom-client';
-import { PrimaryMessage, type WindowCount, type WorkerMessage } from './messages.js';
+import { PrimaryMessage, type RepositoryChange, type WindowCount, type WorkerMessage } from './messages.js';
 
 /** Longer than the primary's own wait for the slowest worker's metrics (metrics-hub.ts). */
 const SCRAPE_TIMEOUT_MS = 5_000;
 /** The primary counts a hit at once; a late answer means a stuck primary, and the request goes on uncounted. */
 const HIT_TIMEOUT_MS = 1_000;
 
-type Answer = Exclude<PrimaryMessage, { type: 'digit-serve:collect' }>;
+type Answer = Exclude<PrimaryMessage, { type: 'digit-serve:collect' | 'digit-serve:repository' }>;
 
 export class WorkerLink {
   private readonly waiting = new Map<number, (answer: Answer) => void>();
   private nextId = 0;
   private registry: Registry | undefined;
+  private onChange: ((change: RepositoryChange) => void) | undefined;
 
   constructor(
     /** cluster.worker.id: stable for the worker's life, never reused by a replacement */
@@ -40,6 +41,16 @@ export class WorkerLink {
     const answer = await this.ask({ type: 'digit-serve:hit', id: this.nextId++, key, windowMs }, HIT_TIMEOUT_MS);
     if (answer.type !== 'digit-serve:counted') throw new Error(`unexpected answer ${answer.type} to a rate-limit hit`);
     return answer.count;
+  }
+
+  /** What to do when another worker loaded or unloaded a model through the repository API. */
+  followRepositoryChanges(apply: (change: RepositoryChange) => void): void {
+    this.onChange = apply;
+  }
+
+  /** A model loaded or unloaded here: the other workers are told, through the primary. */
+  announceRepositoryChange(change: RepositoryChange): Promise<void> {
+    return this.send({ type: 'digit-serve:repository', change });
   }
 
   /** Tell the primary why this worker cannot start; resolves once the message is handed over. */
@@ -78,6 +89,10 @@ export class WorkerLink {
     const message = parsed.data;
     if (message.type === 'digit-serve:collect') {
       void this.answerCollect(message.id);
+      return;
+    }
+    if (message.type === 'digit-serve:repository') {
+      this.onChange?.(message.change);
       return;
     }
     const resolve = this.waiting.get(message.id);

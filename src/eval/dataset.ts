@@ -20,13 +20,17 @@ export interface EvalSet extends LabelledSet {
 }
 
 /** The official MNIST test set (t10k) from a folder of IDX files. */
-export async function loadMnistTestSet(dir: string): Promise<EvalSet> {
+export function loadMnistTestSet(dir: string): Promise<EvalSet> {
+  return loadTestSet(dir, { name: 'mnist-t10k', description: 'official MNIST test set' });
+}
+
+/** A test set laid out as MNIST's (t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) in a folder. */
+export async function loadTestSet(dir: string, what: { readonly name: string; readonly description: string }): Promise<EvalSet> {
   const split = await loadMnistSplit(dir, 't10k');
   return {
     info: {
-      name: 'mnist-t10k',
+      ...what,
       size: split.count,
-      description: 'official MNIST test set',
       source: `${basename(split.files.images)}, ${basename(split.files.labels)}`,
     },
     ...fromPixels(split.images, split.labels),

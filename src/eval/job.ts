@@ -25,9 +25,9 @@ export class EvalJob {
     private readonly model: LoadedModel,
     private readonly loadDataset: () => Promise<EvalSet>,
     /** told of every new report (metrics, logs) */
-    private readonly onReport: (report: EvalReport) => void = () => {},
+    private readonly onReport: (report: EvalReport) => void,
     /** the model as the answer names it: its name and version as served */
-    private readonly answeredBy = { name: model.info.name, version: model.info.sha256.slice(0, 12), sha256: model.info.sha256 },
+    private readonly answeredBy: { readonly name: string; readonly version: string; readonly sha256: string },
   ) {}
 
   /** The cached report, or the one being computed; `refresh` starts a new computation unless one is running. */

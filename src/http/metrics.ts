@@ -85,6 +85,14 @@ export class ServiceMetrics {
     aggregator: 'max',
   });
 
+  readonly modelRefused = new Gauge({
+    name: 'digit_serve_model_refused',
+    help: 'A version in the model repository that is not served because its file was refused (1 while it is; the log says why)',
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+    aggregator: 'max',
+  });
+
   /** `workerId`: this process's cluster worker, which labels its process metrics */
   constructor(workerId?: number) {
     collectDefaultMetrics({ register: this.registry, labels: workerId === undefined ? {} : { [WORKER_LABEL]: String(workerId) } });
@@ -92,7 +100,14 @@ export class ServiceMetrics {
 
   /** A model the service serves, in `digit_serve_model_info`. */
   describeModel(labels: ModelLabels, model: ModelInfo): void {
+    this.modelRefused.remove({ ...labels });
     this.modelInfo.set({ ...labels, sha256: model.sha256, architecture: describeArchitecture(model.architecture) }, 1);
+  }
+
+  /** A model no longer served: its series go, so a scrape lists only what answers. */
+  forgetModel(labels: ModelLabels, model: ModelInfo, evalDataset: string | undefined): void {
+    this.modelInfo.remove({ ...labels, sha256: model.sha256, architecture: describeArchitecture(model.architecture) });
+    if (evalDataset !== undefined) this.evalAccuracy.remove({ ...labels, dataset: evalDataset });
   }
 }
 

@@ -17,6 +17,7 @@ import {
   preprocessWithSharp,
   sizeImages,
   type PreprocessMode,
+  type PreprocessingProfile,
   type PreprocessOptions,
   type Preprocessed,
 } from '../preprocess/index.js';
@@ -66,6 +67,8 @@ export class Predictor {
     readonly model: LoadedModel,
     private readonly limits: DecodeLimits,
     private readonly decodeSlots: Limiter,
+    /** `plain`: every picture read whole (objectPixels), and no no-digit rule */
+    private readonly profile: PreprocessingProfile = 'digits',
   ) {}
 
   /** The model's input for every item, images decoded in bounded concurrency, admitted as one group. */
@@ -73,7 +76,7 @@ export class Predictor {
     const images = items.filter(
       (item): item is Extract<InputItem, { kind: 'image' }> => !(item instanceof HttpProblem) && item.kind === 'image',
     );
-    const options = { mode, limits: this.limits };
+    const options = { mode, limits: this.limits, profile: this.profile };
     // every size checked before anything is decoded; a refused image is not decoded at all
     const sizes = await sizeImages(
       images.map((item) => item.bytes),
@@ -92,6 +95,7 @@ export class Predictor {
       items.map(async (item): Promise<ModelInput | HttpProblem> => {
         if (item instanceof HttpProblem) return item;
         if (item.kind === 'tensor') return { mode: 'pixels', tensor: item.pixels, digitsFound: 1 };
+        if (item.kind === 'pixels' && this.profile === 'plain') return { mode: 'pixels', tensor: item.pixels, digitsFound: 1 };
         if (item.kind === 'pixels') {
           // the rule an image of the same pixels meets: 784 zeros are no digit, not a confident 5
           const found = inkInPixels(item.pixels);

@@ -1,15 +1,18 @@
 /**
  * A model as the service serves it: its weights (kept resident for the kernels), its labels,
- * the preprocessing profile its inputs go through, what reads one picture (the predictor) and a
- * line of digits (the reader), its eval set and the labels its metrics carry. Built by one
- * function, held by the registry (registry.ts); the routes never hold a model of their own.
+ * the preprocessing profile its inputs go through, what reads one picture (the predictor) and,
+ * for a digit model, a line of digits (the reader), its eval set and the labels its metrics
+ * carry. Built by one function, held by the registry (registry.ts); the routes never hold a
+ * model of their own, and use one only through `use`, so a version replaced or unloaded is
+ * freed once the requests that chose it are done.
  */
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { ModelLabels } from '../http/metrics.js';
 import { holdoutFiles } from '../data/holdout-files.js';
-import { loadEmbeddedHoldout, loadMnistTestSet, type EvalSet } from '../eval/dataset.js';
+import { loadEmbeddedHoldout, loadMnistTestSet, loadTestSet, type EvalSet } from '../eval/dataset.js';
 import { EvalJob, type EvalReport } from '../eval/job.js';
 import type { Limiter } from '../inference/limiter.js';
 import { Predictor } from '../inference/predictor.js';
@@ -18,11 +21,10 @@ import { residentMlp } from '../model/mlp.js';
 import { loadWeights } from '../model/weights/load.js';
 import { WeightsError, type LoadedModel, type ModelInfo } from '../model/weights/types.js';
 import type { DecodeLimits } from '../preprocess/decode.js';
+import { PreprocessingProfile } from '../preprocess/index.js';
 import { INPUT_SIZE } from '../preprocess/tensor.js';
 import { NOT_A_DIGIT } from '../read/classifier-cuts.js';
-
-/** how a model's pictures become its inputs: `digits` is MNIST's normalisation and the no-digit rule */
-export type PreprocessingProfile = 'digits';
+import { InUse } from './in-use.js';
 
 /** Which model answered, as every answer, log line and metric names it. */
 export const ModelRef = z.object({
@@ -37,18 +39,22 @@ export interface ServedModel {
   readonly info: ModelInfo;
   /** what each class means, in class order */
   readonly labels: readonly string[];
-  /** what its metrics are labelled with */
-  readonly metricLabels: ModelLabels;
   readonly profile: PreprocessingProfile;
   readonly predictor: Predictor;
-  readonly reader: Reader;
+  /** what reads a line of digits: a digit model's only */
+  readonly reader: Reader | undefined;
   /** undefined when the model has no labelled set to be scored on */
   readonly evalJob: EvalJob | undefined;
+  /** Run `work` while holding the model: it is not freed before `work` ends. */
+  use<T>(work: () => Promise<T>): Promise<T>;
   /** one forward pass, so the first request does not pay for compiling the kernels' paths */
   warmUp(): Promise<void>;
-  /** frees the resident weights; the model answers nothing after */
-  release(): void;
+  /** Frees the resident weights once every `use` has ended; the model answers nothing after. */
+  retire(): Promise<void>;
 }
+
+/** What a model's metrics are labelled with. */
+export const metricLabelsOf = (model: ServedModel): ModelLabels => ({ model: model.ref.name, version: model.ref.version });
 
 /** What every model of the process shares. */
 export interface ModelSeat {
@@ -56,6 +62,8 @@ export interface ModelSeat {
   readonly decodeLimits: DecodeLimits;
   /** one set of decode slots and one pixel budget for every model and route */
   readonly decodeSlots: Limiter;
+  /** the parts model every digit model's reader cuts touching digits with */
+  readonly parts: LoadedModel;
   /** told of every new eval report */
   readonly onEvalReport: (model: ServedModel, report: EvalReport) => void;
 }
@@ -70,22 +78,39 @@ export interface PreloadedWeights {
 const DIGIT_LABELS = Array.from({ length: 10 }, (_, d) => String(d));
 
 /**
- * Where a model comes from: its weights file, and, from a repository, its name and version
- * (else the name its metadata gives and the first 12 hex digits of its sha256).
+ * Where a model comes from: its weights file, and, from a repository, its name and version and
+ * the sha256 the file must have (else the name its metadata gives, the first 12 hex digits of
+ * its sha256, and no check).
  */
 export interface ModelSource {
   readonly file: string;
   readonly name?: string;
   readonly version?: string;
+  readonly sha256?: string;
 }
 
-/** A digit model and its reader's parts model PARTS_WEIGHTS, checked and made resident. */
-export async function loadDigitModel(seat: ModelSeat, source: ModelSource, preloaded: PreloadedWeights = {}): Promise<ServedModel> {
-  const { config } = seat;
-  const loaded = preloaded.model ?? (await loadWeights(source.file));
-  checkShape(loaded, DIGIT_LABELS.length, 'this service');
-  const parts = preloaded.parts ?? (await loadWeights(config.PARTS_WEIGHTS));
-  checkShape(parts, NOT_A_DIGIT + 1, 'the parts model (PARTS_WEIGHTS)');
+/** Refuses the parts model unless it maps 784 pixels to the ten digits and "not one digit". */
+export function checkPartsModel(parts: LoadedModel): LoadedModel {
+  const { inputSize, classes } = parts.mlp;
+  if (inputSize !== INPUT_SIZE || classes !== NOT_A_DIGIT + 1) {
+    throw new WeightsError(
+      parts.info.file,
+      `the network maps ${inputSize} inputs to ${classes} classes; the parts model (PARTS_WEIGHTS) needs ${INPUT_SIZE} -> ${NOT_A_DIGIT + 1}`,
+    );
+  }
+  return parts;
+}
+
+/** A model checked (its sha256, shapes, values, labels and profile) and made resident. */
+export async function loadServedModel(seat: ModelSeat, source: ModelSource, preloaded?: LoadedModel): Promise<ServedModel> {
+  const loaded = preloaded ?? (await loadWeights(source.file));
+  if (source.sha256 !== undefined && source.sha256 !== loaded.info.sha256) {
+    throw new WeightsError(
+      source.file,
+      `its sha256 is ${loaded.info.sha256}, but model.safetensors.sha256 beside it says ${source.sha256}`,
+    );
+  }
+  const { labels, profile } = labelsAndProfile(loaded);
   const resident = residentMlp(loaded.mlp);
   const model: LoadedModel = { ...loaded, mlp: resident.mlp };
   const ref = {
@@ -93,39 +118,78 @@ export async function loadDigitModel(seat: ModelSeat, source: ModelSource, prelo
     version: source.version ?? model.info.sha256.slice(0, 12),
     sha256: model.info.sha256,
   };
-  const predictor = new Predictor(model, seat.decodeLimits, seat.decodeSlots);
-  const evalSet = evalSetOf(config, model.info);
+  const { config, decodeLimits, decodeSlots } = seat;
+  const predictor = new Predictor(model, decodeLimits, decodeSlots, profile);
+  const evalSet = evalSetOf(config, model.info, ref.name, profile);
+  const inUse = new InUse();
   const served: ServedModel = {
     ref,
     info: model.info,
-    labels: DIGIT_LABELS,
-    metricLabels: { model: ref.name, version: ref.version },
-    profile: 'digits',
+    labels,
+    profile,
     predictor,
-    reader: new Reader(model, parts.mlp, seat.decodeLimits, seat.decodeSlots, config.MAX_READ_DIGITS),
+    reader: profile === 'digits' ? new Reader(model, seat.parts.mlp, decodeLimits, decodeSlots, config.MAX_READ_DIGITS) : undefined,
     evalJob: evalSet && new EvalJob(model, evalSet, (report) => seat.onEvalReport(served, report), ref),
+    use: (work) => inUse.during(work),
     warmUp: async () => {
       await predictor.predictOne({ kind: 'tensor', pixels: new Float32Array(INPUT_SIZE) }, { preprocess: 'auto', debug: false });
     },
-    release: () => resident.release(),
+    retire: async () => {
+      await inUse.drained();
+      resident.release();
+    },
   };
   return served;
 }
 
-/** Each network maps 784 pixels to a fixed number of classes; any other is a configuration mistake. */
-function checkShape(model: LoadedModel, wanted: number, what: string): void {
+const Labels = z.array(z.string().min(1).max(100)).min(2);
+
+/**
+ * A model's labels and profile from its metadata (`labels`: a JSON array of class names;
+ * `profile`), the digits and `digits` when it names neither, as the book's and our digit
+ * weights do. Its last layer must have one class per label.
+ */
+function labelsAndProfile(model: LoadedModel): { labels: readonly string[]; profile: PreprocessingProfile } {
+  const { metadata, file } = model.info;
+  let labels = DIGIT_LABELS;
+  if (metadata.labels !== undefined) {
+    const parsed = Labels.safeParse(safeJson(metadata.labels));
+    if (!parsed.success) throw new WeightsError(file, 'its metadata "labels" is not a JSON array of class names');
+    labels = parsed.data;
+  }
+  const profile = PreprocessingProfile.safeParse(metadata.profile ?? 'digits');
+  if (!profile.success) {
+    throw new WeightsError(file, `its metadata "profile" must be one of ${PreprocessingProfile.options.join(', ')}`);
+  }
   const { inputSize, classes } = model.mlp;
-  if (inputSize !== INPUT_SIZE || classes !== wanted) {
+  if (inputSize !== INPUT_SIZE || classes !== labels.length) {
     throw new WeightsError(
-      model.info.file,
-      `the network maps ${inputSize} inputs to ${classes} classes; ${what} needs ${INPUT_SIZE} -> ${wanted}`,
+      file,
+      `the network maps ${inputSize} inputs to ${classes} classes; a model of ${labels.length} labels needs ${INPUT_SIZE} -> ${labels.length}`,
     );
+  }
+  return { labels, profile: profile.data };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
-/** The official test set when MNIST_DIR is set, else the held-out digits shipped with the weights, if any. */
-function evalSetOf(config: Config, info: ModelInfo): (() => Promise<EvalSet>) | undefined {
-  if (config.MNIST_DIR) return () => loadMnistTestSet(config.MNIST_DIR!);
+/**
+ * What /eval scores a model on: a test set in its own repository folder (t10k IDX files beside
+ * model.safetensors), else, for a digit model, the official MNIST test set when MNIST_DIR is
+ * set, else the held-out set shipped with its weights, if any.
+ */
+function evalSetOf(config: Config, info: ModelInfo, name: string, profile: PreprocessingProfile): (() => Promise<EvalSet>) | undefined {
+  const folder = dirname(info.file);
+  if (['t10k-images-idx3-ubyte', 't10k-images-idx3-ubyte.gz'].some((f) => existsSync(`${folder}/${f}`))) {
+    return () => loadTestSet(folder, { name: `${name}-t10k`, description: `the test set in the model's repository folder` });
+  }
+  if (config.MNIST_DIR && profile === 'digits') return () => loadMnistTestSet(config.MNIST_DIR!);
   const holdout = info.metadata.holdout;
   if (holdout !== undefined && existsSync(holdoutFiles(info.file).images)) {
     return () => loadEmbeddedHoldout(info.file, holdout);

@@ -14,6 +14,7 @@ import { modelsRoutes } from '../routes/models.js';
 import { predictRoutes } from '../routes/predict.js';
 import { readRoutes } from '../routes/read.js';
 import { v2ModelRoutes } from '../routes/v2/index.js';
+import { repositoryRoutes } from '../routes/v2/repository.js';
 
 /** Seconds a client shed by the event-loop guard is told to wait. */
 const RETRY_AFTER_SECONDS = 1;
@@ -43,4 +44,5 @@ export const api: FastifyPluginAsync<{ config: Config; link?: WorkerLink }> = as
   await scope.register(evalRoutes);
   await scope.register(modelsRoutes);
   await scope.register(v2ModelRoutes);
+  await scope.register(repositoryRoutes, { link });
 };

@@ -3,6 +3,7 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import { HttpProblem } from '../http/problem.js';
+import { placeObject } from './object.js';
 import { decodeProblem, refusedFormat } from './decode-problems.js';
 import { sniffImageFormat, type ImageFormat } from './sniff.js';
 import { splitChannels } from './channels.js';
@@ -156,6 +157,28 @@ export async function plainPixels(bytes: Uint8Array, limits: DecodeLimits): Prom
   } catch (err) {
     throw decodeProblem(err, format);
   }
+}
+
+/**
+ * The `plain` profile's pixels: grey, shrunk so its longest side is 28 (never enlarged past it),
+ * then made light on dark and centred (object.ts). A 28x28 picture on a dark ground comes out as
+ * it went in.
+ */
+export async function objectPixels(bytes: Uint8Array, limits: DecodeLimits): Promise<Uint8Array> {
+  const format = checkImageBytes(bytes, limits);
+  let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
+  try {
+    decoded = await openImage(bytes, limits)
+      .resize(IMAGE_SIDE, IMAGE_SIDE, { fit: 'inside' })
+      .toColourspace('b-w')
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw decodeProblem(err, format);
+  }
+  const { data, info } = decoded;
+  return placeObject(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height);
 }
 
 /** plainPixels / 255. */

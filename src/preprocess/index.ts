@@ -14,7 +14,16 @@
  */
 import { z } from 'zod';
 import { HttpProblem } from '../http/problem.js';
-import { checkedSize, decodeImage, decodeSmallImage, decodeSmallJpeg, greyImageOf, plainPixels, type DecodeLimits } from './decode.js';
+import {
+  checkedSize,
+  decodeImage,
+  decodeSmallImage,
+  decodeSmallJpeg,
+  greyImageOf,
+  objectPixels,
+  plainPixels,
+  type DecodeLimits,
+} from './decode.js';
 import type { ImageSize } from './dimensions.js';
 import type { RawImage } from './png.js';
 import { findInk, type GreyImage, type InkEvidence, type InkFound, type NoDigitReason } from './ink.js';
@@ -24,6 +33,14 @@ import { IMAGE_SIDE, pixelsToTensor } from './tensor.js';
 
 export const PreprocessMode = z.enum(['auto', 'mnist', 'plain']);
 export type PreprocessMode = z.infer<typeof PreprocessMode>;
+
+/**
+ * How a model's pictures become its inputs. `digits`: the modes above, MNIST's normalisation of
+ * the ink and the no-digit rule. `plain`: whatever the mode, the whole picture, grey, its longest
+ * side made 28, light on dark, centred (objectPixels): Fashion-MNIST's own layout.
+ */
+export const PreprocessingProfile = z.enum(['digits', 'plain']);
+export type PreprocessingProfile = z.infer<typeof PreprocessingProfile>;
 
 export interface Preprocessed {
   /** the model's input: 784 values in 0..1, white ink on black, row-major 28x28 */
@@ -43,6 +60,8 @@ export interface Preprocessed {
 export interface PreprocessOptions {
   readonly mode: PreprocessMode;
   readonly limits: DecodeLimits;
+  /** the model's profile; `digits` when absent */
+  readonly profile?: PreprocessingProfile;
 }
 
 /**
@@ -81,6 +100,8 @@ export async function sizeImages(images: readonly Uint8Array[], limits: DecodeLi
  * what that gate refuses (a JPEG without its end marker, say) is not checked again here.
  */
 export function preprocessSmallImage(bytes: Uint8Array, options: PreprocessOptions): Preprocessed | undefined {
+  // the plain profile has one decode, sharp's: it is not a digit model's hot path
+  if (options.profile === 'plain') return undefined;
   const raw = decodeSmallImage(bytes, options.limits);
   const plain = raw && raw.width === IMAGE_SIDE && raw.height === IMAGE_SIDE ? neutralGrey(raw) : undefined;
   if (options.mode === 'plain') return plain && plainResult(plain);
@@ -98,6 +119,7 @@ export function preprocessSmallImage(bytes: Uint8Array, options: PreprocessOptio
 
 /** preprocessImage with every decode by sharp, in its thread pool. */
 export async function preprocessWithSharp(bytes: Uint8Array, options: PreprocessOptions): Promise<Preprocessed> {
+  if (options.profile === 'plain') return objectResult(await objectPixels(bytes, options.limits));
   if (options.mode === 'plain') return plainResult(await plainPixels(bytes, options.limits));
   const image = await decodeImage(bytes, options.limits);
   const found = findInk(image);
@@ -130,6 +152,12 @@ function neutralGrey(raw: RawImage): Uint8Array | undefined {
     grey[i] = g;
   }
   return grey;
+}
+
+/** The plain profile's result: any picture holds an object; there is no no-digit rule. */
+function objectResult(pixels: Uint8Array): Preprocessed {
+  const found = findInk({ width: IMAGE_SIDE, height: IMAGE_SIDE, grey: pixels, alpha: null });
+  return { tensor: pixelsToTensor(pixels), mode: 'plain', noDigit: false, digitsFound: 1, evidence: found.evidence };
 }
 
 /** The plain pipeline's result: the no-digit verdict is read from the 28x28 picture itself. */

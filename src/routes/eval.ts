@@ -5,7 +5,7 @@ import { EvalReport } from '../eval/job.js';
 import { Flag, ModelChoice } from '../http/input-schemas.js';
 import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
-import { modelFor } from './model-choice.js';
+import { withModel } from './model-choice.js';
 
 const EvalQuery = z.object({
   refresh: Flag.default(false).describe('1 or true recomputes instead of answering the cached result'),
@@ -30,25 +30,25 @@ export const evalRoutes: FastifyPluginAsync = async (fastify) => {
         },
       },
     },
-    async (request) => {
-      const job = modelFor(request, request.query).evalJob;
-      if (!job) {
-        throw new HttpProblem(
-          'eval_unavailable',
-          'no labelled dataset: set MNIST_DIR to a folder holding the MNIST t10k files (these weights ship no held-out digits)',
-        );
-      }
-      try {
-        return await job.get(request.query.refresh);
-      } catch (err) {
-        request.log.warn({ err }, 'eval set unavailable');
-        // the client learns which file and what went wrong, never where the server keeps it
-        throw new HttpProblem(
-          'eval_unavailable',
-          `the labelled dataset could not be loaded: ${withoutDirectories((err as Error).message)}`,
-        );
-      }
-    },
+    async (request) =>
+      withModel(request, request.query, async ({ evalJob: job }) => {
+        if (!job) {
+          throw new HttpProblem(
+            'eval_unavailable',
+            'no labelled dataset: set MNIST_DIR to a folder holding the MNIST t10k files (these weights ship no held-out digits)',
+          );
+        }
+        try {
+          return await job.get(request.query.refresh);
+        } catch (err) {
+          request.log.warn({ err }, 'eval set unavailable');
+          // the client learns which file and what went wrong, never where the server keeps it
+          throw new HttpProblem(
+            'eval_unavailable',
+            `the labelled dataset could not be loaded: ${withoutDirectories((err as Error).message)}`,
+          );
+        }
+      }),
   );
 };
 

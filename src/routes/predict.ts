@@ -6,8 +6,8 @@ import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import type { ItemResult } from '../inference/predictor.js';
 import { takeTurn } from '../inference/turns.js';
-import { modelFor } from './model-choice.js';
-import type { ServedModel } from '../models/served-model.js';
+import { withModel } from './model-choice.js';
+import { metricLabelsOf, type ServedModel } from '../models/served-model.js';
 import { countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
 import { BatchResponse, PredictResponse } from './schemas.js';
 
@@ -17,8 +17,8 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
   const limits = uploadLimits(config);
 
   const count = (served: ServedModel, results: readonly ItemResult[]) => {
-    for (const r of countItemFailures(app, results, served.metricLabels))
-      metrics.predictions.inc({ ...served.metricLabels, class: String(r.prediction) });
+    for (const r of countItemFailures(app, results, metricLabelsOf(served)))
+      metrics.predictions.inc({ ...metricLabelsOf(served), class: String(r.prediction) });
   };
   countRefusedRequests(app);
 
@@ -39,11 +39,12 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       // before the body is parsed: a request waiting for its turn holds only its raw bytes
       await takeTurn();
       // the model first: one not served is 404 before the body is read, and every refusal after counts under it
-      const served = modelFor(request, request.query);
-      const { items: item, fields } = await readSingleInput(request, limits);
-      const result = await served.predictor.predictOne(item, predictOptions(request.query, fields));
-      count(served, [result]);
-      return { ...result, model: served.ref };
+      return withModel(request, request.query, async (served) => {
+        const { items: item, fields } = await readSingleInput(request, limits);
+        const result = await served.predictor.predictOne(item, predictOptions(request.query, fields));
+        count(served, [result]);
+        return { ...result, model: served.ref };
+      });
     },
   );
 
@@ -65,17 +66,18 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
       // as /predict: the turn first, then the body
       await takeTurn();
       // the model first: one not served is 404 before the body is read, and every refusal after counts under it
-      const served = modelFor(request, request.query);
-      const { items, fields } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
-      metrics.batchSize.observe(items.length);
-      const results = await served.predictor.predictMany(items, predictOptions(request.query, fields));
-      count(served, results);
-      const model = served.ref;
-      return {
-        count: results.length,
-        model,
-        results: results.map((r) => (r instanceof HttpProblem ? { error: r.toProblem() } : { ...r, model })),
-      };
+      return withModel(request, request.query, async (served) => {
+        const { items, fields } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
+        metrics.batchSize.observe(items.length);
+        const results = await served.predictor.predictMany(items, predictOptions(request.query, fields));
+        count(served, results);
+        const model = served.ref;
+        return {
+          count: results.length,
+          model,
+          results: results.map((r) => (r instanceof HttpProblem ? { error: r.toProblem() } : { ...r, model })),
+        };
+      });
     },
   );
 };

@@ -11,8 +11,8 @@ import { problemResponses } from '../http/openapi.js';
 import { HttpProblem } from '../http/problem.js';
 import { Reading, type ReadResult } from '../inference/reader.js';
 import { takeTurn } from '../inference/turns.js';
-import { modelFor } from './model-choice.js';
-import type { ServedModel } from '../models/served-model.js';
+import { readerOf, withModel } from './model-choice.js';
+import { metricLabelsOf, type ServedModel } from '../models/served-model.js';
 import { countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
 import { BatchItemError, ModelRef } from './schemas.js';
 
@@ -24,7 +24,7 @@ export const ReadBatchResponse = z.object({
   results: z.array(z.union([ReadResponse, BatchItemError])),
 });
 
-const READ_PROBLEMS = inputProblems('several_lines', 'too_many_digits');
+const READ_PROBLEMS = inputProblems('several_lines', 'too_many_digits', 'not_a_digit_model');
 
 export const readRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -32,9 +32,9 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
   const limits = uploadLimits(config);
 
   const count = (served: ServedModel, results: readonly ReadResult[]) => {
-    for (const reading of countItemFailures(app, results, served.metricLabels)) {
+    for (const reading of countItemFailures(app, results, metricLabelsOf(served))) {
       metrics.digitsRead.observe(reading.digits.length);
-      for (const digit of reading.digits) metrics.predictions.inc({ ...served.metricLabels, class: String(digit.prediction) });
+      for (const digit of reading.digits) metrics.predictions.inc({ ...metricLabelsOf(served), class: String(digit.prediction) });
     }
   };
   countRefusedRequests(app);
@@ -58,12 +58,14 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
       // before the body is parsed, as /predict: a request waiting for its turn holds only its raw bytes
       await takeTurn();
       // the model first: one not served is 404 before the body is read, and every refusal after counts under it
-      const served = modelFor(request, request.query);
-      const { items: item } = await readSingleInput(request, limits);
-      // a refusal is thrown, and counted once, by countRefusedRequests' hook
-      const result = await served.reader.readOne(item);
-      count(served, [result]);
-      return { ...result, model: served.ref };
+      return withModel(request, request.query, async (served) => {
+        const reader = readerOf(served);
+        const { items: item } = await readSingleInput(request, limits);
+        // a refusal is thrown, and counted once, by countRefusedRequests' hook
+        const result = await reader.readOne(item);
+        count(served, [result]);
+        return { ...result, model: served.ref };
+      });
     },
   );
 
@@ -84,16 +86,18 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
     async (request) => {
       await takeTurn();
       // the model first: one not served is 404 before the body is read, and every refusal after counts under it
-      const served = modelFor(request, request.query);
-      const { items } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
-      const results = await served.reader.readMany(items);
-      count(served, results);
-      const model = served.ref;
-      return {
-        count: results.length,
-        model,
-        results: results.map((r) => (r instanceof HttpProblem ? { error: r.toProblem() } : { ...r, model })),
-      };
+      return withModel(request, request.query, async (served) => {
+        const reader = readerOf(served);
+        const { items } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
+        const results = await reader.readMany(items);
+        count(served, results);
+        const model = served.ref;
+        return {
+          count: results.length,
+          model,
+          results: results.map((r) => (r instanceof HttpProblem ? { error: r.toProblem() } : { ...r, model })),
+        };
+      });
     },
   );
 };

@@ -62,7 +62,12 @@ describe.skipIf(!hasSharedData)('the book network on the official test set', () 
   });
 
   it('reports accuracy 0.9352 through the eval job, with per-class figures and the confusion matrix', async () => {
-    const job = new EvalJob(model, () => loadMnistTestSet(MNIST_DIR()));
+    const job = new EvalJob(
+      model,
+      () => loadMnistTestSet(MNIST_DIR()),
+      () => {},
+      { name: 'book', version: '1', sha256: model.info.sha256 },
+    );
     const report = await job.get();
     expect(report.accuracy).toBe(0.9352);
     expect([report.correct, report.total]).toEqual([9352, 10_000]);

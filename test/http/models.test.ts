@@ -10,7 +10,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_WEIGHTS } from '../../src/config.js';
 import { loadWeights, saveWeights } from '../../src/model/weights/load.js';
-import { scanRepository } from '../../src/models/repository.js';
+import { scanRepository, scanRepositoryToStart } from '../../src/models/repository.js';
 import { BOOK_WEIGHTS, MNIST_DIR } from '../support/mnist.js';
 import { strokePixels } from '../support/pixels.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -39,7 +39,8 @@ describe('scanRepository', () => {
 
   it('says what it expected of a folder holding no model, and of one that is not there', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'digit-serve-repo-empty-'));
-    await expect(scanRepository(empty)).rejects.toThrow('holds no model: expected <name>/<version>/model.safetensors');
+    expect(await scanRepository(empty)).toEqual([]);
+    await expect(scanRepositoryToStart(empty)).rejects.toThrow('holds no model: expected <name>/<version>/model.safetensors');
     await expect(scanRepository(join(empty, 'nope'))).rejects.toThrow(/cannot be read: ENOENT/);
     await rm(empty, { recursive: true, force: true });
   });

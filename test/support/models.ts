@@ -2,9 +2,9 @@
 import { createMlp } from '../../src/model/mlp.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
 
-/** A 784-16-10 sigmoid network with fixed pseudo-random weights (no file involved). */
-export function toyDigitModel(): LoadedModel {
-  let state = 12345;
+/** A 784-16-10 sigmoid network with fixed pseudo-random weights (no file involved); another seed, another network. */
+export function toyDigitModel(seed = 12345): LoadedModel {
+  let state = seed;
   const next = () => {
     state = (state * 1103515245 + 12345) % 2 ** 31;
     return state / 2 ** 31 - 0.5;

@@ -42,6 +42,8 @@ const PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/v2\/health\/(?:live|ready)$/, ['GET', 'HEAD']],
   [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?(?:\/ready)?$/, ['GET', 'HEAD']],
   [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/infer$/, ['POST']],
+  [/^\/v2\/repository\/index$/, ['GET', 'HEAD', 'POST']],
+  [/^\/v2\/repository\/models\/[^/]+\/(?:load|unload)$/, ['POST']],
 ];
 
 /** Registered with the prefix /v2: a path there that no route answers is the protocol's 404, or 405 with Allow. */

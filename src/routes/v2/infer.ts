@@ -14,6 +14,7 @@ import { describeIssues } from '../../one-line.js';
 import { binaryInputs, binaryResponse, HEADER_LENGTH, OCTET_STREAM, SAGEMAKER_BINARY } from './binary.js';
 import { receivedBody, registerInferBodies } from './body.js';
 import { servedAt } from './model.js';
+import { usingModel } from '../model-choice.js';
 import { outputTensors, wantedOutputs } from './outputs.js';
 import { InferenceRequest, InferenceResponse, ModelParams, V2_TAGS, V2Error, VersionParams } from './schemas.js';
 import { inputItems } from './tensors.js';
@@ -57,28 +58,33 @@ export const inferRoutes: FastifyPluginAsync = async (fastify) => {
   ] as const;
   for (const [path, params] of paths) {
     app.post(path, { schema: { tags: V2_TAGS, summary: SUMMARY, params, response } }, async (request, reply) => {
-      const served = servedAt(app, request.params);
-      request.servedBy = served.metricLabels;
-      // one request's work per turn of the loop, as the other inference routes (turns.ts)
-      await takeTurn();
-      const body = receivedBody(request.body);
-      const parsed = InferenceRequest.safeParse(body.json);
-      if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error, { root: 'body', input: body.json }));
-      const { id, inputs } = parsed.data;
-      const items = inputItems(inputs, binaryInputs(inputs, body.binary), config.MAX_FILE_BYTES);
-      if (items.length > config.MAX_BATCH_FILES) {
-        throw new HttpProblem('too_many_images', `${items.length} items; at most ${config.MAX_BATCH_FILES} per request`);
-      }
-      const wanted = wantedOutputs(parsed.data, served.labels.length);
-      const predictions = await predictAll(served, items);
-      const { outputs, parts } = outputTensors(wanted, predictions, served.labels.length);
-      const answer = { model_name: request.params.model, model_version: served.ref.version, ...(id === undefined ? {} : { id }), outputs };
-      if (parts.length === 0) return answer;
-      const { body: bytes, headerLength } = binaryResponse(answer, parts);
-      return reply
-        .header(HEADER_LENGTH, headerLength)
-        .type(body.sagemaker ? `${SAGEMAKER_BINARY};json-header-size=${headerLength}` : OCTET_STREAM)
-        .send(bytes);
+      return usingModel(request, servedAt(app, request.params), async (served) => {
+        // one request's work per turn of the loop, as the other inference routes (turns.ts)
+        await takeTurn();
+        const body = receivedBody(request.body);
+        const parsed = InferenceRequest.safeParse(body.json);
+        if (!parsed.success) throw new HttpProblem('invalid_input', describeIssues(parsed.error, { root: 'body', input: body.json }));
+        const { id, inputs } = parsed.data;
+        const items = inputItems(inputs, binaryInputs(inputs, body.binary), config.MAX_FILE_BYTES);
+        if (items.length > config.MAX_BATCH_FILES) {
+          throw new HttpProblem('too_many_images', `${items.length} items; at most ${config.MAX_BATCH_FILES} per request`);
+        }
+        const wanted = wantedOutputs(parsed.data, served.labels.length);
+        const predictions = await predictAll(served, items);
+        const { outputs, parts } = outputTensors(wanted, predictions, served.labels.length);
+        const answer = {
+          model_name: request.params.model,
+          model_version: served.ref.version,
+          ...(id === undefined ? {} : { id }),
+          outputs,
+        };
+        if (parts.length === 0) return answer;
+        const { body: bytes, headerLength } = binaryResponse(answer, parts);
+        return reply
+          .header(HEADER_LENGTH, headerLength)
+          .type(body.sagemaker ? `${SAGEMAKER_BINARY};json-header-size=${headerLength}` : OCTET_STREAM)
+          .send(bytes);
+      });
     });
   }
 };

@@ -20,29 +20,28 @@ export function servedAt(app: FastifyInstance, params: { readonly model: string;
     if (!(err instanceof HttpProblem)) throw err;
     // the protocol's own wording: a 404 names the model or version it does not know
     const served = app.models.models().map((m) => m.name);
+    const asked = name ?? app.models.defaultModelName;
+    if (params.version === undefined || !served.includes(asked)) {
+      throw new HttpProblem(
+        'not_found',
+        `unknown model '${clip(params.model)}'; this server serves ${[V2_MODEL_NAME, ...served].map((m) => `'${m}'`).join(', ')}`,
+      );
+    }
+    const versions = versionsOf(app, asked).map((v) => `'${v}'`);
     throw new HttpProblem(
       'not_found',
-      params.version === undefined || !served.includes(name ?? app.models.defaultModelName)
-        ? `unknown model '${clip(params.model)}'; this server serves ${[V2_MODEL_NAME, ...served].map((m) => `'${m}'`).join(', ')}`
-        : `unknown version '${clip(params.version)}' of model '${clip(params.model)}'; it has ${versionsOf(app, name).join(', ')}`,
+      `unknown version '${clip(params.version)}' of model '${clip(params.model)}'; it has ${versions.join(', ')}`,
     );
   }
 }
 
-const versionsOf = (app: FastifyInstance, name: string | undefined) =>
-  app.models
-    .models()
-    .find((m) => m.name === (name ?? app.models.defaultModelName))!
-    .versions.map((v) => `'${v.ref.version}'`);
+const versionsOf = (app: FastifyInstance, name: string) => app.models.versions(name).map((v) => v.ref.version);
 
 /** `pixels` also takes UINT8 in 0..255; a metadata tensor has one datatype, and FP32 is the model's own. */
 export function metadata(app: FastifyInstance, asked: string, served: ServedModel): z.infer<typeof ModelMetadata> {
   return {
     name: asked,
-    versions: app.models
-      .models()
-      .find((m) => m.name === served.ref.name)!
-      .versions.map((v) => v.ref.version),
+    versions: versionsOf(app, served.ref.name),
     platform: 'digit-serve',
     inputs: [
       { name: PIXELS_INPUT, datatype: 'FP32', shape: [-1, INPUT_SIZE] },

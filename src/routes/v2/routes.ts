@@ -12,7 +12,7 @@ import { HttpProblem } from '../../http/problem.js';
 import { v2Errors, v2NotFound } from './errors.js';
 import { inferRoutes } from './infer.js';
 import { metadata, servedAt } from './model.js';
-import { ModelMetadata, ModelParams, ModelReady, RepositoryIndex, V2_TAGS, V2Error, VersionParams } from './schemas.js';
+import { ModelMetadata, ModelParams, ModelReady, V2_TAGS, V2Error, VersionParams } from './schemas.js';
 
 /** Health and server metadata: open like the other probes. */
 export const v2HealthRoutes: FastifyPluginAsync = async (fastify) => {
@@ -73,18 +73,6 @@ export const v2ModelRoutes: FastifyPluginAsync = async (fastify) => {
         return { name: request.params.model, ready: true };
       },
     );
-  }
-  // the repository extension's index (Triton, KServe), GET or POST as its clients send it
-  for (const method of ['GET', 'POST'] as const) {
-    app.route({
-      method,
-      url: '/v2/repository/index',
-      schema: { tags, summary: 'Every version of every model served, and its state', response: { 200: RepositoryIndex } },
-      handler: async () =>
-        app.models
-          .models()
-          .flatMap(({ name, versions }) => versions.map((v) => ({ name, version: v.ref.version, state: 'READY' as const, reason: '' }))),
-    });
   }
   await app.register(inferRoutes);
 };

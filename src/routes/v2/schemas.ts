@@ -91,7 +91,9 @@ export const RepositoryIndex = z.array(
   z.object({
     name: z.string(),
     version: z.string(),
-    state: z.enum(['READY']).describe('a version is listed once it is loaded, checked and warmed up'),
-    reason: z.string(),
+    state: z
+      .enum(['READY', 'UNAVAILABLE'])
+      .describe('READY: loaded, checked, warmed up and scored; UNAVAILABLE: its file was refused, or the model was unloaded'),
+    reason: z.string().describe('why a version is UNAVAILABLE: the refusal, or "unloaded"'),
   }),
 );
