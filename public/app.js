@@ -22,7 +22,7 @@ import { BoxLayer } from './js/boxes.js';
 import { EvalView } from './js/eval.js';
 import { ModelPicker } from './js/models.js';
 import { DrawingPad, PAD_SIZE } from './js/pad.js';
-import { ResultView } from './js/result.js';
+import { DIGIT_LABELS, ResultView } from './js/result.js';
 import { setUpTabs } from './js/tabs.js';
 import { prepareUpload } from './js/upload.js';
 
@@ -359,6 +359,7 @@ keyInput.addEventListener('change', () => {
 /* ---- the model ---- */
 
 const picker = new ModelPicker($('model-choice'), $('model-choice-field'), apiKey, () => {
+  result.labels = picker.labels ?? DIGIT_LABELS;
   // another model reads the same picture: answers kept for either mode were the old model's
   shown.digit = null;
   shown.number = null;
@@ -366,7 +367,7 @@ const picker = new ModelPicker($('model-choice'), $('model-choice-field'), apiKe
   if (!$('panel-eval').hidden) void evalView.load();
   else evalView.loaded = false;
 });
-void picker.load();
+void picker.load().then(() => (result.labels = picker.labels ?? DIGIT_LABELS));
 
 /* ---- views ---- */
 

@@ -18,6 +18,8 @@ export class ModelPicker {
     this.select = select;
     this.field = field;
     this.apiKey = apiKey;
+    /** @type {Map<string, string[]>} each choice's labels, by its option value */
+    this.labelsOf = new Map();
     select.addEventListener('change', onChange);
   }
 
@@ -34,11 +36,17 @@ export class ModelPicker {
           const isDefault = m.name === answer.data.default && v.version === m.defaultVersion;
           const option = new Option(`${m.name} ${v.version}${isDefault ? ' (default)' : ''}`, isDefault ? '' : `${m.name}@${v.version}`);
           option.selected = isDefault;
+          this.labelsOf.set(option.value, v.labels);
           return option;
         }),
     );
     this.select.replaceChildren(...options);
     this.field.hidden = options.length < 2;
+  }
+
+  /** @returns {string[] | undefined} what the chosen model calls its classes; undefined before the list came */
+  get labels() {
+    return this.labelsOf.get(this.select.value);
   }
 
   /** @returns {import('./api.js').ModelChoice | undefined} */

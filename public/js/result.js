@@ -18,7 +18,13 @@ export const EMPTY_NUMBER_MESSAGE = 'Write a number';
 
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
 
+/** what the classes of a digit model are called */
+export const DIGIT_LABELS = Array.from({ length: 10 }, (_, d) => String(d));
+
 export class ResultView {
+  /** what each class of the chosen model is called: a fashion model's are "T-shirt/top" ... "Ankle boot" */
+  labels = DIGIT_LABELS;
+
   constructor() {
     this.root = $('result');
     this.digit = $('prediction');
@@ -89,9 +95,11 @@ export class ResultView {
     this.setBusy(false);
     this.root.dataset.state = 'result';
     this.root.dataset.prediction = String(r.prediction);
-    this.digit.textContent = String(r.prediction);
+    const name = this.labels[r.prediction] ?? String(r.prediction);
+    this.digit.textContent = name;
+    this.digit.classList.toggle('is-word', name.length > 2);
     const several = typeof r.digitsFound === 'number' && r.digitsFound > 1;
-    this.#say(`Prediction: ${r.prediction}`);
+    this.#say(`Prediction: ${name}`);
     this.confidence.textContent = `${percent(r.confidence)} confident`;
     this.detail.hidden = true;
     this.#warn(several ? { count: /** @type {number} */ (r.digitsFound), text: r.warning ?? '' } : null);
@@ -202,6 +210,7 @@ export class ResultView {
   }
 
   #bars(probabilities, top) {
+    this.rows.forEach(({ label }, d) => (label.textContent = this.labels[d] ?? String(d)));
     fillBars(this.rows, probabilities, top);
   }
 
@@ -249,7 +258,7 @@ export function makeBars(list) {
     spoken.className = 'visually-hidden';
     li.append(label, track, value, spoken);
     list.append(li);
-    rows.push({ li, fill, value, spoken });
+    rows.push({ li, label, fill, value, spoken });
   }
   return rows;
 }

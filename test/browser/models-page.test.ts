@@ -1,7 +1,8 @@
 /**
  * The page's model picker in a real browser against a server with a model repository: shown
  * when the server serves several versions, its choice sent with /predict and /eval and named in
- * the answer; hidden for a server of one model.
+ * the answer; hidden for a server of one model; a model of other labels (clothes) shows its
+ * labels on the result and its bars.
  *
  * Skipped, loudly, without /usr/bin/chromium.
  */
@@ -14,6 +15,8 @@ import { saveWeights } from '../../src/model/weights/load.js';
 import { toyDigitModel } from '../support/models.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { hasChromium, launchBrowser, openPage, settledResult, warnIfChromiumMissing, type Browser } from './support.js';
+
+const CLOTHES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 warnIfChromiumMissing('the browser tests of the model picker (test/browser/models-page.test.ts)');
 
@@ -31,6 +34,8 @@ describe.skipIf(!hasChromium)('the model picker in Chromium', () => {
   let repository: string;
   let several: RunningServer;
   let one: RunningServer;
+  let clothes: RunningServer;
+  let clothesRepository: string;
 
   beforeAll(async () => {
     repository = await mkdtemp(join(tmpdir(), 'digit-serve-page-repo-'));
@@ -44,17 +49,27 @@ describe.skipIf(!hasChromium)('the model picker in Chromium', () => {
           : { ...toy.mlp, layers: toy.mlp.layers.map((l, i) => (i === 1 ? { ...l, weights: l.weights.map((w) => w * 3) } : l)) };
       await saveWeights(join(repository, 'digits', version, 'model.safetensors'), mlp, { name: 'toy' });
     }
-    [browser, several, one] = await Promise.all([
+    clothesRepository = await mkdtemp(join(tmpdir(), 'digit-serve-page-clothes-'));
+    for (const name of ['digits', 'clothes']) await mkdir(join(clothesRepository, name, '1'), { recursive: true });
+    await saveWeights(join(clothesRepository, 'digits/1/model.safetensors'), toy.mlp, { name: 'toy' });
+    await saveWeights(join(clothesRepository, 'clothes/1/model.safetensors'), toyDigitModel(7).mlp, {
+      name: 'toy-clothes',
+      labels: JSON.stringify(CLOTHES),
+      profile: 'plain',
+    });
+    [browser, several, one, clothes] = await Promise.all([
       launchBrowser(),
       startServer({ MODEL_REPOSITORY: repository }),
       startServer({}, { model: toyDigitModel() }),
+      startServer({ MODEL_REPOSITORY: clothesRepository, DEFAULT_MODEL: 'digits' }),
     ]);
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([several?.close(), one?.close()]);
+    await Promise.all([several?.close(), one?.close(), clothes?.close()]);
     await rm(repository, { recursive: true, force: true });
+    await rm(clothesRepository, { recursive: true, force: true });
   });
 
   afterEach(async () => {
@@ -84,6 +99,30 @@ describe.skipIf(!hasChromium)('the model picker in Chromium', () => {
     expect(((await chosen.json()) as { model: { version: string } }).model.version).toBe('1');
     await settledResult(page);
     expect(await page.textContent('#model-ref')).toContain('Model digits, version 1');
+  });
+
+  it('names the classes of a model of clothes by its labels, on the answer and on every bar, and the digits again after', async () => {
+    const page = await browser.newPage();
+    await openPage(page, clothes.url);
+    await page.waitForSelector('#model-choice-field:not([hidden])');
+    await drawStroke(page);
+    await settledResult(page);
+    expect(await page.$$eval('#bars .bar__label', (l) => l.map((x) => (x as unknown as { textContent: string }).textContent))).toEqual(
+      CLOTHES.map((_, d) => String(d)),
+    );
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/predict'),
+      page.selectOption('#model-choice', 'clothes@1'),
+    ]);
+    const { prediction } = (await answer.json()) as { prediction: number };
+    await expect.poll(() => page.textContent('#prediction')).toBe(CLOTHES[prediction]);
+    expect(await page.$$eval('#bars .bar__label', (l) => l.map((x) => (x as unknown as { textContent: string }).textContent))).toEqual(
+      CLOTHES,
+    );
+    expect(await page.textContent('#model-ref')).toContain('Model clothes, version 1');
+    await page.selectOption('#model-choice', '');
+    await expect.poll(() => page.textContent('#prediction')).toMatch(/^\d$/);
+    expect(await page.textContent('#bars .bar__label')).toBe('0');
   });
 
   it('stays hidden for a server of one model', async () => {

@@ -12,6 +12,7 @@ import { DEFAULT_WEIGHTS } from '../../src/config.js';
 import { loadWeights, saveWeights } from '../../src/model/weights/load.js';
 import { scanRepository, scanRepositoryToStart } from '../../src/models/repository.js';
 import { BOOK_WEIGHTS, MNIST_DIR } from '../support/mnist.js';
+import { toyDigitModel } from '../support/models.js';
 import { strokePixels } from '../support/pixels.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { hasSharedData, warnIfSharedDataMissing } from '../support/shared-data.js';
@@ -148,5 +149,56 @@ describe.skipIf(!hasSharedData)('a repository served: digits 1 (the book), digit
     const version = await request(server.url).get('/eval?model=digits&version=3').expect(404);
     expect(version.body).toMatchObject({ code: 'model_not_found', versions: ['1', '2'] });
     expect(version.body.detail).toBe("model 'digits' has no version '3'; its versions: 1, 2");
+  });
+});
+
+describe('a model of other labels and the plain profile beside a digit model', () => {
+  const CLOTHES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+  let repository: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    repository = await mkdtemp(join(tmpdir(), 'digit-serve-repo-clothes-'));
+    await mkdir(join(repository, 'digits/1'), { recursive: true });
+    await mkdir(join(repository, 'clothes/1'), { recursive: true });
+    await copyFile(DEFAULT_WEIGHTS, join(repository, 'digits/1/model.safetensors'));
+    await saveWeights(join(repository, 'clothes/1/model.safetensors'), toyDigitModel(5).mlp, {
+      name: 'toy-clothes',
+      labels: JSON.stringify(CLOTHES),
+      profile: 'plain',
+    });
+    server = await startServer({ MODEL_REPOSITORY: repository, DEFAULT_MODEL: 'digits' });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    await rm(repository, { recursive: true, force: true });
+  });
+
+  it('lists its labels and profile, answers a blank picture (no no-digit rule), and /read refuses it', async () => {
+    const listed = await request(server.url).get('/models').expect(200);
+    const clothes = listed.body.models.find((m: { name: string }) => m.name === 'clothes');
+    expect(clothes.versions[0]).toMatchObject({ labels: CLOTHES, profile: 'plain' });
+    const blank = new Array(784).fill(0);
+    await request(server.url).post('/predict').send({ pixels: blank }).expect(422);
+    const answer = await request(server.url).post('/predict?model=clothes').send({ pixels: blank }).expect(200);
+    expect(answer.body.model).toMatchObject({ name: 'clothes', version: '1' });
+    expect(answer.body.probabilities).toHaveLength(10);
+    const read = await request(server.url).post('/read?model=clothes').send({ pixels: strokePixels() }).expect(400);
+    expect(read.body).toMatchObject({ code: 'not_a_digit_model' });
+    expect(read.body.detail).toContain("model 'clothes' classifies pictures as T-shirt/top, Trouser, Pullover, ...");
+  });
+
+  it('refuses a model whose labels do not match its classes, naming the file', async () => {
+    const bad = await mkdtemp(join(tmpdir(), 'digit-serve-repo-badlabels-'));
+    await mkdir(join(bad, 'clothes/1'), { recursive: true });
+    await saveWeights(join(bad, 'clothes/1/model.safetensors'), toyDigitModel().mlp, { name: 'toy', labels: '["a","b","c"]' });
+    await expect(startServer({ MODEL_REPOSITORY: bad })).rejects.toThrow(
+      /clothes\/1\/model\.safetensors: the network maps 784 inputs to 10 classes; a model of 3 labels needs 784 -> 3/,
+    );
+    await mkdir(join(bad, 'clothes/2'), { recursive: true });
+    await rm(join(bad, 'clothes/1'), { recursive: true });
+    await saveWeights(join(bad, 'clothes/2/model.safetensors'), toyDigitModel().mlp, { name: 'toy', profile: 'sketch' });
+    await expect(startServer({ MODEL_REPOSITORY: bad })).rejects.toThrow(/its metadata "profile" must be one of digits, plain/);
+    await rm(bad, { recursive: true, force: true });
   });
 });
