@@ -14,7 +14,7 @@ FROM node:26-bookworm-slim
 # MALLOC_ARENA_MAX: glibc gives each thread that allocates an arena of its own, up to eight per
 # core; libvips' decode threads leave them fragmented, so RSS climbs load after load while the
 # JS heap stays flat. Two arenas hold it level (docs/DEPLOYMENT.md, docs/BENCHMARKS.md).
-ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 MALLOC_ARENA_MAX=2
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 MALLOC_ARENA_MAX=2 MODEL_REPOSITORY=/app/weights DEFAULT_MODEL=digits
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

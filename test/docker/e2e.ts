@@ -84,6 +84,19 @@ async function main(): Promise<void> {
   check('POST /predict answers 200 with ten probabilities', predict.status === 200 && answer.probabilities?.length === 10);
   if (test) check('the first official test digit is read as a 7', answer.prediction === test.labels[0], `got ${answer.prediction}`);
 
+  const models = (await (await fetch(`${BASE}/models`)).json()) as { default: string; models: { name: string; defaultVersion: string }[] };
+  check(
+    'the image serves its repository: digits 2 (the default) and fashion 1',
+    models.default === 'digits' && models.models.map((m) => `${m.name} ${m.defaultVersion}`).join(', ') === 'digits 2, fashion 1',
+    JSON.stringify(models.models.map((m) => [m.name, m.defaultVersion])),
+  );
+  const fashion = (await (await fetch(`${BASE}/eval?model=fashion`)).json()) as { accuracy: number; model: { name: string } };
+  check(
+    'GET /eval?model=fashion scores the fashion model',
+    fashion.model?.name === 'fashion' && fashion.accuracy > 0.85,
+    String(fashion.accuracy),
+  );
+
   const evalRes = await fetch(`${BASE}/eval`);
   const report = (await evalRes.json()) as { accuracy: number; dataset: { name: string; size: number } };
   check('GET /eval answers 200', evalRes.status === 200, JSON.stringify(report.dataset));
