@@ -371,7 +371,12 @@ void picker.load().then(() => (result.labels = picker.labels ?? DIGIT_LABELS));
 
 /* ---- views ---- */
 
-const evalView = new EvalView(apiKey, askForKey, () => picker.choice);
+const evalView = new EvalView(
+  apiKey,
+  askForKey,
+  () => picker.choice,
+  () => picker.labels,
+);
 setUpTabs($('tabs'), (name) => {
   if (name === 'eval') evalView.ensureLoaded();
   // the Draw tab's link says which mode it is in

@@ -67,11 +67,13 @@ export class EvalView {
    * @param {() => string} apiKey
    * @param {() => void} onUnauthorized called on a 401, to point at the API key field
    * @param {() => (import('./api.js').ModelChoice | undefined)} [model] the model picked on the page
+   * @param {() => (string[] | undefined)} [labels] what that model calls its classes
    */
-  constructor(apiKey, onUnauthorized, model = () => undefined) {
+  constructor(apiKey, onUnauthorized, model = () => undefined, labels = () => undefined) {
     this.apiKey = apiKey;
     /** the model and version picked on the page (models.js); undefined: the server's default */
     this.model = model;
+    this.labels = labels;
     this.onUnauthorized = onUnauthorized;
     this.status = $('eval-status');
     this.heading = $('eval-heading');
@@ -168,7 +170,9 @@ export class EvalView {
         const tr = document.createElement('tr');
         const th = document.createElement('th');
         th.scope = 'row';
-        th.textContent = String(c.class);
+        // a class that is not a digit (a fashion model's) is named after its number: "9 Ankle boot"
+        const label = this.labels()?.[c.class];
+        th.textContent = label && label !== String(c.class) ? `${c.class} ${label}` : String(c.class);
         const acc = document.createElement('td');
         const bar = document.createElement('span');
         bar.className = 'acc-bar';

@@ -6,7 +6,7 @@
  *
  * Skipped, loudly, without /usr/bin/chromium.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -57,6 +57,17 @@ describe.skipIf(!hasChromium)('the model picker in Chromium', () => {
       labels: JSON.stringify(CLOTHES),
       profile: 'plain',
     });
+    // a small labelled set of its own, one picture per class, so its eval tab has a table to show
+    const pictures = Buffer.alloc(10 * 784, 0);
+    for (let c = 0; c < 10; c++) pictures.fill(20 * c + 40, c * 784 + 300, c * 784 + 500);
+    const idx = (magic: number, dims: number[], data: Buffer) => {
+      const header = Buffer.alloc(4 + 4 * dims.length);
+      header.writeUInt32BE(magic, 0);
+      dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+      return Buffer.concat([header, data]);
+    };
+    await writeFile(join(clothesRepository, 'clothes/1/t10k-images-idx3-ubyte'), idx(0x803, [10, 28, 28], pictures));
+    await writeFile(join(clothesRepository, 'clothes/1/t10k-labels-idx1-ubyte'), idx(0x801, [10], Buffer.from(CLOTHES.map((_, c) => c))));
     [browser, several, one, clothes] = await Promise.all([
       launchBrowser(),
       startServer({ MODEL_REPOSITORY: repository }),
@@ -120,6 +131,12 @@ describe.skipIf(!hasChromium)('the model picker in Chromium', () => {
       CLOTHES,
     );
     expect(await page.textContent('#model-ref')).toContain('Model clothes, version 1');
+    // the eval tab names the classes too
+    await page.click('#tab-eval');
+    await expect
+      .poll(() => page.$$eval('#per-class tbody th', (th) => th.map((x) => (x as unknown as { textContent: string }).textContent)))
+      .toEqual(CLOTHES.map((name, c) => `${c} ${name}`));
+    await page.click('#tab-draw');
     await page.selectOption('#model-choice', '');
     await expect.poll(() => page.textContent('#prediction')).toMatch(/^\d$/);
     expect(await page.textContent('#bars .bar__label')).toBe('0');
