@@ -1,19 +1,27 @@
 /**
- * Our service against the Python peer (../shared/bench-peer: FastAPI + uvicorn + Pillow + numpy),
- * side by side in one run, on loopback: the same wrk load for each scenario and concurrency.
- * Prints requests/s (and images/s for batches), p50 and p99 for every
- * configuration, then ours (best) / peer (best) per scenario.
+ * Our service against its peers, side by side in one run, on loopback: the same wrk load for
+ * each scenario and concurrency on
+ * - ours as the README starts it (`node dist/server.js` on its defaults: one worker per CPU,
+ *   the shipped weights, LOG_LEVEL info) and ours with one worker;
+ * - the Go peer (../shared/bench-peer/go: Go's standard library alone, GOMAXPROCS=2), built
+ *   with Debian's golang-go into artifacts/bench/ when it is not built yet;
+ * - the Python peer (../shared/bench-peer: FastAPI + uvicorn + Pillow + numpy), two workers,
+ *   with and without OPENBLAS_NUM_THREADS=1, the better of them its figure;
+ * - the ceiling: a bare Fastify + @fastify/multipart route that reads the upload and answers
+ *   ten constants (bench/lib/upload-ceiling.ts), the most one Node process does for this shape.
+ * Prints requests/s (and images/s for batches), p50 and p99 for every server, then per
+ * scenario and concurrency the ratios ours/Go, ours/Python and ours-1-worker/ceiling.
  *
- *   npm run bench:compare -- [--seconds 10] [--rounds 3] [--connections 1,16,64] [--peer-configs all] [--our-workers 2,1] [--scenarios png,jpeg,batch] [--sides ours,peer]
+ *   npm run bench:compare -- [--seconds 8] [--rounds 3] [--connections 16,64] [--scenarios png,jpeg,batch] [--sides ours,go,python,ceiling]
  *
  * Every server runs for the whole bench; each point is measured on every server back to back
  * and repeated `--rounds` times, and the tables give medians: this machine's speed drifts by
  * tens of percent over minutes, which a one-server-at-a-time run mistakes for differences.
  *
- * Needs: wrk, and the peer's Debian packages (see ../shared/bench-peer/README.md).
+ * Needs: wrk, golang-go, and the Python peer's Debian packages (../shared/bench-peer/README.md).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,13 +32,11 @@ import { wrk, type WrkResult } from './lib/wrk.js';
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '1,16,64' },
-    'peer-configs': { type: 'string', default: 'best' },
+    seconds: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '16,64' },
     scenarios: { type: 'string', default: 'png,jpeg,batch' },
-    sides: { type: 'string', default: 'ours,peer' },
+    sides: { type: 'string', default: 'ours,go,python,ceiling' },
     rounds: { type: 'string', default: '3' },
-    'our-workers': { type: 'string', default: '2,1' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -38,9 +44,11 @@ const SECONDS = Number(values.seconds);
 const CONNECTIONS = values.connections.split(',').map(Number);
 const work = mkdtempSync(join(tmpdir(), 'bench-compare-'));
 
+type Side = 'ours' | 'ours-1w' | 'go' | 'python' | 'ceiling';
+
 interface Server {
   name: string;
-  side: 'ours' | 'peer';
+  side: Side;
   start(port: number): ChildProcess;
   readyPath: string;
 }
@@ -53,9 +61,9 @@ const peerEnv = (blasThreads?: string) => {
   if (blasThreads) env.OPENBLAS_NUM_THREADS = blasThreads;
   return env;
 };
-const peer = (workers: number, blasThreads?: string): Server => ({
-  name: `peer ${workers}w${blasThreads ? ` blas=${blasThreads}` : ''}`,
-  side: 'peer',
+const python = (blasThreads?: string): Server => ({
+  name: `python 2w${blasThreads ? ` blas=${blasThreads}` : ''}`,
+  side: 'python',
   readyPath: '/openapi.json',
   start: (port) =>
     spawn(
@@ -71,35 +79,60 @@ const peer = (workers: number, blasThreads?: string): Server => ({
         '--port',
         String(port),
         '--workers',
-        String(workers),
+        '2',
         '--no-access-log',
       ],
       { env: peerEnv(blasThreads), stdio: 'ignore' },
     ),
 });
-const ours = (workers: number): Server => ({
-  name: `ours ${workers}w`,
-  side: 'ours',
+/** `workers` undefined: as the README starts it, on every default */
+const ours = (workers?: number): Server => ({
+  name: workers === undefined ? 'ours (README)' : `ours ${workers}w`,
+  side: workers === undefined ? 'ours' : 'ours-1w',
   readyPath: '/health/ready',
   start: (port) =>
     spawn(process.execPath, ['dist/server.js'], {
       cwd: REPO,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        WORKERS: String(workers),
-        LOG_LEVEL: 'warn',
-        WEIGHTS: join(SHARED, 'dlfs/sample_weight.pkl'),
-      },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...(workers === undefined ? {} : { WORKERS: String(workers) }) },
       stdio: 'ignore',
     }),
 });
+const GO_PEER = join(SHARED, '../bench-peer/go');
+const go: Server = {
+  name: 'go 2 procs',
+  side: 'go',
+  readyPath: '/docs',
+  start: (port) => {
+    const binary = join(REPO, 'artifacts/bench/gopeer');
+    if (!existsSync(binary)) {
+      mkdirSync(join(REPO, 'artifacts/bench'), { recursive: true });
+      execFileSync('go', ['build', '-o', binary, '.'], { cwd: GO_PEER, env: { ...process.env, GOFLAGS: '-mod=mod' }, stdio: 'inherit' });
+    }
+    return spawn(binary, ['-port', String(port), '-weights', join(GO_PEER, 'sample_weight.f32')], {
+      env: { ...process.env, GOMAXPROCS: '2' },
+      stdio: 'ignore',
+    });
+  },
+};
+const ceiling: Server = {
+  name: 'ceiling 1 proc',
+  side: 'ceiling',
+  readyPath: '/ready',
+  start: (port) =>
+    spawn(process.execPath, ['--import', 'tsx', 'bench/lib/upload-ceiling.ts'], {
+      cwd: REPO,
+      env: { ...process.env, PORT: String(port) },
+      stdio: 'ignore',
+    }),
+};
 
+const wanted = values.sides.split(',');
 const SERVERS: Server[] = [
-  ...values['our-workers'].split(',').map((w) => ours(Number(w))),
-  ...(values['peer-configs'] === 'all' ? [peer(1), peer(1, '1'), peer(2), peer(2, '1')] : [peer(2), peer(2, '1')]),
-].filter((s) => values.sides.split(',').includes(s.side));
+  ...(wanted.includes('ours') ? [ours(), ours(1)] : []),
+  ...(wanted.includes('go') ? [go] : []),
+  ...(wanted.includes('python') ? [python(), python('1')] : []),
+  ...(wanted.includes('ceiling') ? [ceiling] : []),
+];
 
 interface Running {
   readonly server: Server;
@@ -109,7 +142,7 @@ interface Running {
 
 interface Point {
   readonly server: string;
-  readonly side: string;
+  readonly side: Side;
   readonly scenario: string;
   readonly c: number;
   readonly rounds: WrkResult[];
@@ -180,27 +213,20 @@ function report(list: Scenario[], points: Point[]): void {
   for (const p of points) {
     console.log(`| ${p.server} | ${p.scenario} | ${p.c} | ${p.imagesPerSec.toFixed(0)} | ${p.p50Ms.toFixed(2)} | ${p.p99Ms.toFixed(2)} |`);
   }
-  if (values.sides.includes('peer') && values.sides.includes('ours')) {
-    // the peer's two uvicorn workers share connections unevenly from run to run, so its rounds
-    // come in two levels about 2x apart: the last column holds ours against its fastest round
-    console.log('\nours (best configuration) / peer (best configuration), medians measured in this run:');
-    console.log('| scenario | c | ours best | img/s | p99 ms | peer best | img/s | p99 ms | ratio | peer fastest round | ratio to it |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-    for (const s of list) {
-      for (const c of CONNECTIONS) {
-        const best = (side: string) =>
-          points.filter((x) => x.side === side && x.scenario === s.name && x.c === c).sort((a, b) => b.imagesPerSec - a.imagesPerSec)[0]!;
-        const o = best('ours');
-        const p = best('peer');
-        const fastest = Math.max(
-          ...points
-            .filter((x) => x.side === 'peer' && x.scenario === s.name && x.c === c)
-            .flatMap((x) => x.rounds.map((r) => r.okPerSec * s.imagesPerRequest)),
-        );
-        console.log(
-          `| ${s.name} | ${c} | ${o.server} | ${o.imagesPerSec.toFixed(0)} | ${o.p99Ms.toFixed(2)} | ${p.server} | ${p.imagesPerSec.toFixed(0)} | ${p.p99Ms.toFixed(2)} | ${(o.imagesPerSec / p.imagesPerSec).toFixed(2)}x | ${fastest.toFixed(0)} | ${(o.imagesPerSec / fastest).toFixed(2)}x |`,
-        );
-      }
+  console.log('\nratios of medians measured in this run (images/s; the best configuration of a side):');
+  console.log('| scenario | c | ours | ours 1w | Go | Python | ceiling | ours/Go | ours/Python | 1w/ceiling | p99 ours / Go ms |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const s of list) {
+    for (const c of CONNECTIONS) {
+      const best = (side: Side) =>
+        points.filter((x) => x.side === side && x.scenario === s.name && x.c === c).sort((a, b) => b.imagesPerSec - a.imagesPerSec)[0];
+      const [o, one, g, p, top] = (['ours', 'ours-1w', 'go', 'python', 'ceiling'] as const).map(best);
+      const n = (x: Point | undefined) => (x ? x.imagesPerSec.toFixed(0) : '–');
+      const ratio = (a: Point | undefined, b: Point | undefined) => (a && b ? `${(a.imagesPerSec / b.imagesPerSec).toFixed(2)}x` : '–');
+      const p99 = o && g ? `${o.p99Ms.toFixed(1)} / ${g.p99Ms.toFixed(1)}` : '–';
+      console.log(
+        `| ${s.name} | ${c} | ${n(o)} | ${n(one)} | ${n(g)} | ${n(p)} | ${n(top)} | ${ratio(o, g)} | ${ratio(o, p)} | ${ratio(one, top)} | ${p99} |`,
+      );
     }
   }
   mkdirSync(join(REPO, 'artifacts/bench'), { recursive: true });

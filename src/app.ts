@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import { SERVICE_VERSION, type Config } from './config.js';
 import type { WorkerLink } from './cluster/worker-link.js';
 import { answerMalformedHttp, sendProblem, toHttpProblem } from './http/errors.js';
@@ -59,6 +59,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 function serverOptions(config: Config): FastifyHttpOptions<Server> {
   return {
     logger: { level: config.LOG_LEVEL, serializers: { req: requestLogFields } },
+    // two log lines per request cost more than a small picture's inference: an operator asks for them
+    logController: new LogController({ disableRequestLogging: !config.ACCESS_LOG }),
     bodyLimit: config.MAX_BODY_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     http: serverTimeouts(config.REQUEST_TIMEOUT_MS),

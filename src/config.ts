@@ -48,6 +48,12 @@ export const ConfigSchema = z.object({
     .optional()
     .describe('folder with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz], used by /eval'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ACCESS_LOG: z
+    .stringbool({ truthy: ['1', 'true', 'on'], falsy: ['0', 'false', 'off'] })
+    .default(false)
+    .describe(
+      'an info line as each request arrives and one as it completes (the access log); off, refused requests are still logged and every request is counted in /metrics',
+    ),
   MAX_FILE_BYTES: int(1, 1 << 30)
     .default(15_000_000)
     .describe("largest accepted image file, in bytes: a phone's photo (3 to 12 MB) fits"),

@@ -31,7 +31,7 @@ async function startCluster(env: Record<string, string> = {}): Promise<Cluster> 
   const weights = join(dir, 'toy.safetensors');
   await saveWeights(weights, toyDigitModel().mlp, { name: 'toy' });
   const port = await freePort();
-  const service = startService({ PORT: String(port), WORKERS: '2', WEIGHTS: weights, ...env });
+  const service = startService({ PORT: String(port), WORKERS: '2', WEIGHTS: weights, ACCESS_LOG: 'on', ...env });
   await service.waitFor('both workers', () => service.logs('all workers ready').length === 1);
   const servedBy = (method: string, url: string, status?: number) =>
     new Set(

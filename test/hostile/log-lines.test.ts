@@ -52,7 +52,7 @@ const hostile: Record<string, Outgoing> = {
 describe('the log, under hostile requests', () => {
   it('holds no line over a kilobyte and a half, and no 500', async () => {
     const port = await freePort();
-    const service = startService({ PORT: String(port), WORKERS: '1' });
+    const service = startService({ PORT: String(port), WORKERS: '1', ACCESS_LOG: 'on' });
     await service.ready(port);
     const base = `http://127.0.0.1:${port}`;
     for (const [what, out] of Object.entries(hostile)) {
@@ -68,5 +68,26 @@ describe('the log, under hostile requests', () => {
     const longest = lines.reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a), '');
     expect(Buffer.byteLength(longest), longest.slice(0, 300)).toBeLessThanOrEqual(MAX_LINE_BYTES);
     expect(service.logs('unhandled error')).toEqual([]);
+  });
+});
+
+describe('the access log', () => {
+  it('is off by default: no line per request, but a refused request is still logged with its code and request id', async () => {
+    const port = await freePort();
+    const service = startService({ PORT: String(port), WORKERS: '1' });
+    await service.ready(port);
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 5; i++) await send(base, { method: 'GET', path: '/health/live' });
+    const refused = await send(base, {
+      ...json('/predict', { pixels: [1, 2] }),
+      headers: { 'content-type': 'application/json', 'x-request-id': 'refused-one' },
+    });
+    expect(refused.status).toBe(400);
+    await service.waitFor('the refusal logged', () => service.logs('"refused-one"').length > 0);
+    expect(service.logs('"refused-one"')[0]).toMatchObject({ msg: 'client error', code: 'invalid_input' });
+    service.signal('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(service.logs('incoming request')).toEqual([]);
+    expect(service.logs('request completed')).toEqual([]);
   });
 });

@@ -112,6 +112,7 @@ async function sigtermUnderLoad(workers: number, weights: string, onChild: (chil
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      ACCESS_LOG: 'on',
       WEIGHTS: weights,
       WORKERS: String(workers),
       SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
