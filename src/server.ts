@@ -108,10 +108,10 @@ try {
   const workers = config.WORKERS === 0 ? availableCpus() : config.WORKERS;
   if (cluster.isPrimary && workers > 1) {
     // the primary only supervises; checking the weights and the address here first fails in a
-    // moment, before the workers load the model (a worker's own failure is still caught)
-    for (const { file } of config.MODEL_REPOSITORY ? await scanRepositoryToStart(config.MODEL_REPOSITORY) : [{ file: config.WEIGHTS }]) {
-      await loadWeights(file);
-    }
+    // moment, before the workers load the model (a worker's own failure is still caught). A
+    // repository is only looked into: a bad version in it is refused by the workers, not fatal
+    if (config.MODEL_REPOSITORY) await scanRepositoryToStart(config.MODEL_REPOSITORY);
+    else await loadWeights(config.WEIGHTS);
     await checkCanListen(config);
     superviseWorkers({ workers, graceMs: config.SHUTDOWN_GRACE_MS, log: primaryLogger(config), printFailure });
     exitOnSignalsWhileStarting(false);

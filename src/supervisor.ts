@@ -50,6 +50,8 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
   /** set once the primary is on its way out: stopped by a signal, or giving up on a failed start */
   let ending: 'stopping' | 'giving up' | undefined;
   let cleanStop = true;
+  /** models unloaded through the repository API: a replacement worker is told, as the others were */
+  const unloaded = new Set<string>();
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, labels: { [WORKER_LABEL]: 'primary' } });
@@ -118,11 +120,19 @@ export function superviseWorkers({ workers: count, graceMs, log, printFailure }:
         failures.set(worker.id, message.reason);
         break;
       case 'digit-serve:repository':
+        if (message.change.action === 'unload') unloaded.add(message.change.model);
+        else unloaded.delete(message.change.model);
         for (const other of Object.values(cluster.workers ?? {})) {
           if (other && other.id !== worker.id) sendTo(other, { type: 'digit-serve:repository', change: message.change });
         }
         break;
     }
+  });
+
+  // before it builds its app: a worker reads the repository from disk, and a model unloaded
+  // through the API must stay unloaded in it too
+  cluster.on('online', (worker) => {
+    for (const model of unloaded) sendTo(worker, { type: 'digit-serve:repository', change: { action: 'unload', model } });
   });
 
   cluster.on('listening', (worker) => {

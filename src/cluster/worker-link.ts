@@ -18,6 +18,8 @@ export class WorkerLink {
   private nextId = 0;
   private registry: Registry | undefined;
   private onChange: ((change: RepositoryChange) => void) | undefined;
+  /** changes that came before the app could follow them (a replacement worker's first messages) */
+  private pendingChanges: RepositoryChange[] = [];
 
   constructor(
     /** cluster.worker.id: stable for the worker's life, never reused by a replacement */
@@ -46,6 +48,7 @@ export class WorkerLink {
   /** What to do when another worker loaded or unloaded a model through the repository API. */
   followRepositoryChanges(apply: (change: RepositoryChange) => void): void {
     this.onChange = apply;
+    for (const change of this.pendingChanges.splice(0)) apply(change);
   }
 
   /** A model loaded or unloaded here: the other workers are told, through the primary. */
@@ -92,7 +95,8 @@ export class WorkerLink {
       return;
     }
     if (message.type === 'digit-serve:repository') {
-      this.onChange?.(message.change);
+      if (this.onChange) this.onChange(message.change);
+      else this.pendingChanges.push(message.change);
       return;
     }
     const resolve = this.waiting.get(message.id);

@@ -32,12 +32,18 @@ export interface VersionState {
   readonly reason: string;
 }
 
+/** A version that could not be served, and why. */
+export interface Refusal {
+  readonly version: VersionFile;
+  readonly reason: string;
+}
+
 const keyOf = (name: string, version: string) => `${name}/${version}`;
 
 export class RepositorySync {
   /** the fingerprint of the file each served version was loaded from */
   private readonly served = new Map<string, string>();
-  private readonly refused = new Map<string, { readonly version: VersionFile; readonly reason: string }>();
+  private readonly refused = new Map<string, Refusal>();
   /** models unloaded through the API: the passes leave them alone until they are loaded again */
   private readonly unloaded = new Set<string>();
   /** versions kept though their folder is gone, said once */
@@ -50,10 +56,15 @@ export class RepositorySync {
     /** load, check, warm up and score one version; throws when it cannot be served */
     private readonly load: (version: VersionFile) => Promise<ServedModel>,
     private readonly events: SyncEvents,
-    /** what the service started with */
+    /** what the service started with, and what it refused at start */
     started: readonly VersionFile[],
+    refusedAtStart: readonly Refusal[] = [],
   ) {
     for (const v of started) this.served.set(keyOf(v.name, v.version), v.fingerprint);
+    for (const refusal of refusedAtStart) {
+      this.refused.set(keyOf(refusal.version.name, refusal.version.version), refusal);
+      events.refused(refusal.version, refusal.reason);
+    }
   }
 
   /** One pass over the whole repository. */

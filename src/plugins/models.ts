@@ -14,7 +14,7 @@ import { Limiter } from '../inference/limiter.js';
 import { loadWeights } from '../model/weights/load.js';
 import { ModelRegistry } from '../models/registry.js';
 import { scanRepositoryToStart, type VersionFile } from '../models/repository.js';
-import { RepositorySync, type SyncEvents } from '../models/repository-sync.js';
+import { RepositorySync, type Refusal, type SyncEvents } from '../models/repository-sync.js';
 import {
   checkPartsModel,
   loadServedModel,
@@ -74,16 +74,32 @@ export const models = fp<{ config: Config; preloaded?: PreloadedWeights; link?: 
       },
     };
     const repository = config.MODEL_REPOSITORY;
-    const started: VersionFile[] = repository ? await scanRepositoryToStart(repository) : [];
     const served: ServedModel[] = [];
-    for (const version of started) served.push(await loadServedModel(seat, version));
+    // a repository's bad version is refused at start as it would be later: the rest still serves
+    const started: VersionFile[] = [];
+    const refused: Refusal[] = [];
+    for (const version of repository ? await scanRepositoryToStart(repository) : []) {
+      try {
+        served.push(await loadServedModel(seat, version));
+        started.push(version);
+      } catch (err) {
+        refused.push({ version, reason: (err as Error).message });
+      }
+    }
     if (!repository) served.push(await loadServedModel(seat, { file: config.WEIGHTS }, preloaded?.model));
-    const registry = new ModelRegistry(served, config.DEFAULT_MODEL);
+    const registry = registryOf(served, config.DEFAULT_MODEL, refused);
     for (const model of registry.all()) app.metrics.describeModel(metricLabelsOf(model), model.info);
     app.decorate('models', registry);
     app.decorate('readiness', { ready: false, reason: 'warming up' });
     const sync = repository
-      ? new RepositorySync(repository, registry, async (v) => readyToServe(await loadServedModel(seat, v)), syncEvents(app), started)
+      ? new RepositorySync(
+          repository,
+          registry,
+          async (v) => readyToServe(await loadServedModel(seat, v)),
+          syncEvents(app),
+          started,
+          refused,
+        )
       : undefined;
     app.decorate('modelRepository', sync);
     // a model another worker loaded or unloaded through the repository API: this one follows
@@ -120,6 +136,19 @@ export const models = fp<{ config: Config; preloaded?: PreloadedWeights; link?: 
   },
   { name: 'models', dependencies: ['metrics'] },
 );
+
+/** The registry of what loaded; when it cannot be made (the default model did not load), the refusals say why. */
+function registryOf(served: ServedModel[], defaultName: string | undefined, refused: readonly Refusal[]): ModelRegistry {
+  try {
+    return new ModelRegistry(served, defaultName);
+  } catch (err) {
+    if (refused.length === 0) throw err;
+    const { version, reason } = refused[0]!;
+    const more = refused.length > 1 ? ` (and ${refused.length - 1} more refused)` : '';
+    const head = served.length === 0 ? 'no version in MODEL_REPOSITORY could be served' : (err as Error).message;
+    throw new Error(`${head}; ${version.name} version ${version.version} was refused: ${reason}${more}`, { cause: err });
+  }
+}
 
 /** What a repository pass tells the operator: a log line each, and the metrics of what is served. */
 function syncEvents(app: FastifyInstance): SyncEvents {

@@ -2,7 +2,7 @@
  * Reloads as an operator does them, on the real entry point with two workers: SIGHUP to the
  * primary makes every worker look at the repository again, a refused file is one clear log
  * line per worker, and a model unloaded through the repository API on one worker is unloaded
- * on the other too.
+ * on the other too, and in a worker that replaces one that died.
  */
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,10 +51,24 @@ describe('WORKERS=2 with a model repository', () => {
 
       expect((await call(port, 'POST', '/v2/repository/models/other/unload')).status).toBe(200);
       await service.waitFor('the other worker follows', () => service.logs('model version unloaded').length === 2);
-      for (let i = 0; i < 4; i++) {
-        const models = JSON.parse((await call(port, 'GET', '/models')).body) as { models: { name: string }[] };
-        expect(models.models.map((m) => m.name)).toEqual(['digits']);
-      }
+      const served = async () => {
+        const names = new Set<string>();
+        for (let i = 0; i < 4; i++) {
+          const models = JSON.parse((await call(port, 'GET', '/models')).body) as { models: { name: string }[] };
+          for (const m of models.models) names.add(m.name);
+        }
+        return [...names];
+      };
+      expect(await served()).toEqual(['digits']);
+
+      // a worker dies; its replacement reads the repository from disk, and is told of the unload
+      const workerPids = [...new Set(service.logs('"msg":"model loaded"').map((l) => l.pid as number))];
+      process.kill(workerPids[0]!, 'SIGKILL');
+      await service.waitFor('a replacement listening', () => service.logs('Server listening').length === 3);
+      const replacement = service.logs('Server listening').at(-1)!.pid;
+      expect(workerPids).not.toContain(replacement);
+      expect(await served()).toEqual(['digits']);
+      expect(service.logs('model version unloaded').filter((l) => l.pid === replacement)).toHaveLength(1);
       service.signal('SIGTERM');
       expect(await service.exited).toBe(0);
     } finally {

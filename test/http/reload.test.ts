@@ -196,3 +196,34 @@ describe('a running server follows its model repository', () => {
     expect(missing.body.error).toBe("model_load_failed: the repository holds no version of model 'nothing'");
   });
 });
+
+describe('a bad version at start-up', () => {
+  it('is refused as it would be later, and the rest serves; without a version of the default model, start-up names the refusal', async () => {
+    const repository = await mkdtemp(join(tmpdir(), 'digit-serve-start-bad-'));
+    try {
+      await putOurs(repository, 'digits', '1');
+      await putFile(repository, 'digits', '2', Buffer.from('not a safetensors file'));
+      const server = await startServer({ MODEL_REPOSITORY: repository, MODEL_POLL_INTERVAL_MS: '0' });
+      try {
+        const index = (await request(server.url).get('/v2/repository/index').expect(200)).body as Record<string, string>[];
+        expect(index.map((v) => [v.name, v.version, v.state])).toEqual([
+          ['digits', '1', 'READY'],
+          ['digits', '2', 'UNAVAILABLE'],
+        ]);
+        expect(index[1]!.reason).toMatch(/cannot load weights from .*digits\/2\/model\.safetensors/);
+        const metrics = (await request(server.url).get('/metrics').expect(200)).text;
+        expect(metrics).toMatch(/^digit_serve_model_refused\{model="digits",version="2"\} 1$/m);
+        const answer = await request(server.url).post('/predict').send({ pixels: strokePixels() }).expect(200);
+        expect(answer.body.model.version).toBe('1');
+      } finally {
+        await server.close();
+      }
+      await rm(join(repository, 'digits', '1'), { recursive: true });
+      await expect(startServer({ MODEL_REPOSITORY: repository })).rejects.toThrow(
+        /^no version in MODEL_REPOSITORY could be served; digits version 2 was refused: cannot load weights from .*digits\/2\/model\.safetensors/,
+      );
+    } finally {
+      await rm(repository, { recursive: true, force: true });
+    }
+  });
+});
