@@ -100,7 +100,6 @@ export class ServiceMetrics {
 
   /** A model the service serves, in `digit_serve_model_info`. */
   describeModel(labels: ModelLabels, model: ModelInfo): void {
-    this.modelRefused.remove({ ...labels });
     this.modelInfo.set({ ...labels, sha256: model.sha256, architecture: describeArchitecture(model.architecture) }, 1);
   }
 

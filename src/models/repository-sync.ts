@@ -40,6 +40,10 @@ export interface Refusal {
 
 const keyOf = (name: string, version: string) => `${name}/${version}`;
 
+/** Every version the registry serves, READY: the whole index of a service without a repository. */
+export const servedStates = (registry: ModelRegistry): VersionState[] =>
+  registry.all().map((m) => ({ name: m.ref.name, version: m.ref.version, state: 'READY', reason: '' }));
+
 export class RepositorySync {
   /** the fingerprint of the file each served version was loaded from */
   private readonly served = new Map<string, string>();
@@ -109,7 +113,7 @@ export class RepositorySync {
 
   /** Every version served, refused or unloaded, by name then version. */
   states(): VersionState[] {
-    const ready = this.registry.all().map((m) => ({ name: m.ref.name, version: m.ref.version, state: 'READY' as const, reason: '' }));
+    const ready = servedStates(this.registry);
     const refused = [...this.refused.values()].map(({ version, reason }) => ({
       name: version.name,
       version: version.version,
@@ -147,7 +151,7 @@ export class RepositorySync {
         this.events.refused(version, reason);
         continue;
       }
-      this.refused.delete(key);
+      if (this.refused.has(key)) this.clear(key, version);
       this.served.set(key, version.fingerprint);
       const replaced = this.registry.put(model);
       this.events.loaded(model, replaced);

@@ -25,6 +25,7 @@ import { PreprocessingProfile } from '../preprocess/index.js';
 import { INPUT_SIZE } from '../preprocess/tensor.js';
 import { NOT_A_DIGIT } from '../read/classifier-cuts.js';
 import { InUse } from './in-use.js';
+import { CHECKSUM_FILE } from './repository.js';
 
 /** Which model answered, as every answer, log line and metric names it. */
 export const ModelRef = z.object({
@@ -40,6 +41,8 @@ export interface ServedModel {
   /** what each class means, in class order */
   readonly labels: readonly string[];
   readonly profile: PreprocessingProfile;
+  /** what its metrics are labelled with: its name and version, made once (every request reads it) */
+  readonly metricLabels: ModelLabels;
   readonly predictor: Predictor;
   /** what reads a line of digits: a digit model's only */
   readonly reader: Reader | undefined;
@@ -52,9 +55,6 @@ export interface ServedModel {
   /** Frees the resident weights once every `use` has ended; the model answers nothing after. */
   retire(): Promise<void>;
 }
-
-/** What a model's metrics are labelled with. */
-export const metricLabelsOf = (model: ServedModel): ModelLabels => ({ model: model.ref.name, version: model.ref.version });
 
 /** What every model of the process shares. */
 export interface ModelSeat {
@@ -91,24 +91,26 @@ export interface ModelSource {
 
 /** Refuses the parts model unless it maps 784 pixels to the ten digits and "not one digit". */
 export function checkPartsModel(parts: LoadedModel): LoadedModel {
-  const { inputSize, classes } = parts.mlp;
-  if (inputSize !== INPUT_SIZE || classes !== NOT_A_DIGIT + 1) {
+  checkShape(parts, NOT_A_DIGIT + 1, 'the parts model (PARTS_WEIGHTS)');
+  return parts;
+}
+
+/** Each network maps 784 pixels to a fixed number of classes; any other is a configuration mistake. */
+function checkShape(model: LoadedModel, wanted: number, what: string): void {
+  const { inputSize, classes } = model.mlp;
+  if (inputSize !== INPUT_SIZE || classes !== wanted) {
     throw new WeightsError(
-      parts.info.file,
-      `the network maps ${inputSize} inputs to ${classes} classes; the parts model (PARTS_WEIGHTS) needs ${INPUT_SIZE} -> ${NOT_A_DIGIT + 1}`,
+      model.info.file,
+      `the network maps ${inputSize} inputs to ${classes} classes; ${what} needs ${INPUT_SIZE} -> ${wanted}`,
     );
   }
-  return parts;
 }
 
 /** A model checked (its sha256, shapes, values, labels and profile) and made resident. */
 export async function loadServedModel(seat: ModelSeat, source: ModelSource, preloaded?: LoadedModel): Promise<ServedModel> {
   const loaded = preloaded ?? (await loadWeights(source.file));
   if (source.sha256 !== undefined && source.sha256 !== loaded.info.sha256) {
-    throw new WeightsError(
-      source.file,
-      `its sha256 is ${loaded.info.sha256}, but model.safetensors.sha256 beside it says ${source.sha256}`,
-    );
+    throw new WeightsError(source.file, `its sha256 is ${loaded.info.sha256}, but ${CHECKSUM_FILE} beside it says ${source.sha256}`);
   }
   const { labels, profile } = labelsAndProfile(loaded);
   const resident = residentMlp(loaded.mlp);
@@ -127,6 +129,7 @@ export async function loadServedModel(seat: ModelSeat, source: ModelSource, prel
     info: model.info,
     labels,
     profile,
+    metricLabels: { model: ref.name, version: ref.version },
     predictor,
     reader: profile === 'digits' ? new Reader(model, seat.parts.mlp, decodeLimits, decodeSlots, config.MAX_READ_DIGITS) : undefined,
     evalJob: evalSet && new EvalJob(model, evalSet, (report) => seat.onEvalReport(served, report), ref),
@@ -161,13 +164,7 @@ function labelsAndProfile(model: LoadedModel): { labels: readonly string[]; prof
   if (!profile.success) {
     throw new WeightsError(file, `its metadata "profile" must be one of ${PreprocessingProfile.options.join(', ')}`);
   }
-  const { inputSize, classes } = model.mlp;
-  if (inputSize !== INPUT_SIZE || classes !== labels.length) {
-    throw new WeightsError(
-      file,
-      `the network maps ${inputSize} inputs to ${classes} classes; a model of ${labels.length} labels needs ${INPUT_SIZE} -> ${labels.length}`,
-    );
-  }
+  checkShape(model, labels.length, `a model of ${labels.length} labels`);
   return { labels, profile: profile.data };
 }
 

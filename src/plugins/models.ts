@@ -2,7 +2,7 @@
  * The model registry and its lifecycle: every model loaded and checked while the app is built,
  * warmed up before the service calls itself ready, its eval computed in the background, the
  * repository kept in step while it runs (polling every MODEL_POLL_INTERVAL_MS, and on
- * `app.syncModels()`, which SIGHUP calls), every model drained and freed when the app closes.
+ * `app.modelRepository.sync()`, which SIGHUP calls), every model drained and freed when the app closes.
  * Readiness lives here: the service is ready when its models are.
  */
 import fp from 'fastify-plugin';
@@ -15,14 +15,7 @@ import { loadWeights } from '../model/weights/load.js';
 import { ModelRegistry } from '../models/registry.js';
 import { scanRepositoryToStart, type VersionFile } from '../models/repository.js';
 import { RepositorySync, type Refusal, type SyncEvents } from '../models/repository-sync.js';
-import {
-  checkPartsModel,
-  loadServedModel,
-  metricLabelsOf,
-  type ModelSeat,
-  type PreloadedWeights,
-  type ServedModel,
-} from '../models/served-model.js';
+import { checkPartsModel, loadServedModel, type ModelSeat, type PreloadedWeights, type ServedModel } from '../models/served-model.js';
 import { DEFAULT_ALLOWED_FORMATS } from '../preprocess/decode.js';
 
 declare module 'fastify' {
@@ -66,7 +59,7 @@ export const models = fp<{ config: Config; preloaded?: PreloadedWeights; link?: 
       // one parts model serves every digit model's reader
       parts: checkPartsModel(preloaded?.parts ?? (await loadWeights(config.PARTS_WEIGHTS))),
       onEvalReport: (model: ServedModel, r: EvalReport) => {
-        app.metrics.evalAccuracy.set({ ...metricLabelsOf(model), dataset: r.dataset.name }, r.accuracy);
+        app.metrics.evalAccuracy.set({ ...model.metricLabels, dataset: r.dataset.name }, r.accuracy);
         app.log.info(
           { model: model.ref.name, version: model.ref.version, accuracy: r.accuracy, dataset: r.dataset.name, durationMs: r.durationMs },
           'eval computed',
@@ -88,7 +81,7 @@ export const models = fp<{ config: Config; preloaded?: PreloadedWeights; link?: 
     }
     if (!repository) served.push(await loadServedModel(seat, { file: config.WEIGHTS }, preloaded?.model));
     const registry = registryOf(served, config.DEFAULT_MODEL, refused);
-    for (const model of registry.all()) app.metrics.describeModel(metricLabelsOf(model), model.info);
+    for (const model of registry.all()) app.metrics.describeModel(model.metricLabels, model.info);
     app.decorate('models', registry);
     app.decorate('readiness', { ready: false, reason: 'warming up' });
     const sync = repository
@@ -153,11 +146,11 @@ function registryOf(served: ServedModel[], defaultName: string | undefined, refu
 /** What a repository pass tells the operator: a log line each, and the metrics of what is served. */
 function syncEvents(app: FastifyInstance): SyncEvents {
   const { metrics, log } = app;
-  const forget = (model: ServedModel) => metrics.forgetModel(metricLabelsOf(model), model.info, model.evalJob?.lastReport?.dataset.name);
+  const forget = (model: ServedModel) => metrics.forgetModel(model.metricLabels, model.info, model.evalJob?.lastReport?.dataset.name);
   return {
     loaded: (model, replaced) => {
       if (replaced) forget(replaced);
-      metrics.describeModel(metricLabelsOf(model), model.info);
+      metrics.describeModel(model.metricLabels, model.info);
       const accuracy = model.evalJob?.lastReport?.accuracy;
       log.info(
         { model: model.ref.name, version: model.ref.version, sha256: model.ref.sha256, accuracy, replaced: replaced?.ref.sha256 },
@@ -166,7 +159,7 @@ function syncEvents(app: FastifyInstance): SyncEvents {
     },
     refused: (version, reason) => {
       metrics.modelRefused.set({ model: version.name, version: version.version }, 1);
-      log.error({ model: version.name, version: version.version, reason }, 'model version refused; what served before goes on serving');
+      log.error({ model: version.name, version: version.version, reason }, 'model version refused; not served until its file changes');
     },
     cleared: (model, version) => metrics.modelRefused.remove({ model, version }),
     unloaded: (model) => {

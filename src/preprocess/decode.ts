@@ -142,21 +142,7 @@ function openImage(bytes: Uint8Array, limits: DecodeLimits): Sharp {
  * or after the conversion. The resize also lets libvips shrink a JPEG or WebP while loading it.
  */
 export async function plainPixels(bytes: Uint8Array, limits: DecodeLimits): Promise<Uint8Array> {
-  const format = checkImageBytes(bytes, limits);
-  try {
-    const { data, info } = await openImage(bytes, limits)
-      .resize(IMAGE_SIDE, IMAGE_SIDE, { fit: 'fill' })
-      .toColourspace('b-w')
-      .extractChannel(0)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.width !== IMAGE_SIDE || info.height !== IMAGE_SIDE || info.channels !== 1) {
-      throw new Error(`unexpected decoded shape ${info.width}x${info.height}x${info.channels}`);
-    }
-    return new Uint8Array(data.buffer, data.byteOffset, data.length);
-  } catch (err) {
-    throw decodeProblem(err, format);
-  }
+  return (await greyAtMostImageSide(bytes, limits, 'fill')).grey;
 }
 
 /**
@@ -165,20 +151,32 @@ export async function plainPixels(bytes: Uint8Array, limits: DecodeLimits): Prom
  * it went in.
  */
 export async function objectPixels(bytes: Uint8Array, limits: DecodeLimits): Promise<Uint8Array> {
+  const { grey, width, height } = await greyAtMostImageSide(bytes, limits, 'inside');
+  return placeObject(grey, width, height);
+}
+
+/** The picture's grey levels resized to 28x28 (`fill`) or to fit inside it (`inside`), by libvips. */
+async function greyAtMostImageSide(
+  bytes: Uint8Array,
+  limits: DecodeLimits,
+  fit: 'fill' | 'inside',
+): Promise<{ grey: Uint8Array; width: number; height: number }> {
   const format = checkImageBytes(bytes, limits);
-  let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    decoded = await openImage(bytes, limits)
-      .resize(IMAGE_SIDE, IMAGE_SIDE, { fit: 'inside' })
+    const { data, info } = await openImage(bytes, limits)
+      .resize(IMAGE_SIDE, IMAGE_SIDE, { fit })
       .toColourspace('b-w')
       .extractChannel(0)
       .raw()
       .toBuffer({ resolveWithObject: true });
+    const side = (n: number) => (fit === 'fill' ? n === IMAGE_SIDE : n >= 1 && n <= IMAGE_SIDE);
+    if (!side(info.width) || !side(info.height) || info.channels !== 1) {
+      throw new Error(`unexpected decoded shape ${info.width}x${info.height}x${info.channels}`);
+    }
+    return { grey: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (err) {
     throw decodeProblem(err, format);
   }
-  const { data, info } = decoded;
-  return placeObject(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height);
 }
 
 /** plainPixels / 255. */

@@ -71,3 +71,12 @@ export function countItemFailures<T>(app: FastifyInstance, results: readonly (T 
   }
   return good;
 }
+
+/** A batch route's answer: every item in input order, each naming the model, or its own problem in its place. */
+export function batchAnswer<T extends object, M>(model: M, results: readonly (T | HttpProblem)[]) {
+  return {
+    count: results.length,
+    model,
+    results: results.map((r) => (r instanceof HttpProblem ? { error: r.toProblem() } : { ...r, model })),
+  };
+}

@@ -5,7 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../http/problem.js';
-import { metricLabelsOf, type ServedModel } from '../models/served-model.js';
+import type { ServedModel } from '../models/served-model.js';
 
 export function withModel<T>(
   request: FastifyRequest,
@@ -17,7 +17,7 @@ export function withModel<T>(
 
 /** withModel for a model already resolved (the Open Inference Protocol's paths name theirs). */
 export function usingModel<T>(request: FastifyRequest, served: ServedModel, work: (served: ServedModel) => Promise<T>): Promise<T> {
-  request.servedBy = metricLabelsOf(served);
+  request.servedBy = served.metricLabels;
   return served.use(() => work(served));
 }
 

@@ -3,12 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ModelChoice, PredictQuery } from '../http/input-schemas.js';
 import { predictOptions, readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
-import { HttpProblem } from '../http/problem.js';
 import type { ItemResult } from '../inference/predictor.js';
 import { takeTurn } from '../inference/turns.js';
 import { withModel } from './model-choice.js';
-import { metricLabelsOf, type ServedModel } from '../models/served-model.js';
-import { countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
+import type { ServedModel } from '../models/served-model.js';
+import { batchAnswer, countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
 import { BatchResponse, PredictResponse } from './schemas.js';
 
 export const predictRoutes: FastifyPluginAsync = async (fastify) => {
@@ -17,8 +16,8 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
   const limits = uploadLimits(config);
 
   const count = (served: ServedModel, results: readonly ItemResult[]) => {
-    for (const r of countItemFailures(app, results, metricLabelsOf(served)))
-      metrics.predictions.inc({ ...metricLabelsOf(served), class: String(r.prediction) });
+    for (const r of countItemFailures(app, results, served.metricLabels))
+      metrics.predictions.inc({ ...served.metricLabels, class: String(r.prediction) });
   };
   countRefusedRequests(app);
 
@@ -71,12 +70,7 @@ export const predictRoutes: FastifyPluginAsync = async (fastify) => {
         metrics.batchSize.observe(items.length);
         const results = await served.predictor.predictMany(items, predictOptions(request.query, fields));
         count(served, results);
-        const model = served.ref;
-        return {
-          count: results.length,
-          model,
-          results: results.map((r) => (r instanceof HttpProblem ? { error: r.toProblem() } : { ...r, model })),
-        };
+        return batchAnswer(served.ref, results);
       });
     },
   );

@@ -8,12 +8,11 @@ import { z } from 'zod';
 import { ModelChoice } from '../http/input-schemas.js';
 import { readBatchInputs, readSingleInput, uploadLimits } from '../http/inputs.js';
 import { problemResponses } from '../http/openapi.js';
-import { HttpProblem } from '../http/problem.js';
 import { Reading, type ReadResult } from '../inference/reader.js';
 import { takeTurn } from '../inference/turns.js';
 import { readerOf, withModel } from './model-choice.js';
-import { metricLabelsOf, type ServedModel } from '../models/served-model.js';
-import { countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
+import type { ServedModel } from '../models/served-model.js';
+import { batchAnswer, countItemFailures, countRefusedRequests, inputProblems, serializeDirectly } from './input-failures.js';
 import { BatchItemError, ModelRef } from './schemas.js';
 
 export const ReadResponse = Reading.extend({ model: ModelRef });
@@ -32,9 +31,9 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
   const limits = uploadLimits(config);
 
   const count = (served: ServedModel, results: readonly ReadResult[]) => {
-    for (const reading of countItemFailures(app, results, metricLabelsOf(served))) {
+    for (const reading of countItemFailures(app, results, served.metricLabels)) {
       metrics.digitsRead.observe(reading.digits.length);
-      for (const digit of reading.digits) metrics.predictions.inc({ ...metricLabelsOf(served), class: String(digit.prediction) });
+      for (const digit of reading.digits) metrics.predictions.inc({ ...served.metricLabels, class: String(digit.prediction) });
     }
   };
   countRefusedRequests(app);
@@ -91,12 +90,7 @@ export const readRoutes: FastifyPluginAsync = async (fastify) => {
         const { items } = await readBatchInputs(request, { ...limits, maxItems: config.MAX_BATCH_FILES });
         const results = await reader.readMany(items);
         count(served, results);
-        const model = served.ref;
-        return {
-          count: results.length,
-          model,
-          results: results.map((r) => (r instanceof HttpProblem ? { error: r.toProblem() } : { ...r, model })),
-        };
+        return batchAnswer(served.ref, results);
       });
     },
   );

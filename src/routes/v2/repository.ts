@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { WorkerLink } from '../../cluster/worker-link.js';
 import type { RepositoryChange } from '../../cluster/messages.js';
 import { HttpProblem } from '../../http/problem.js';
+import { servedStates } from '../../models/repository-sync.js';
 import { v2Errors } from './errors.js';
 import { ModelParams, RepositoryIndex, V2_TAGS, V2Error } from './schemas.js';
 
@@ -24,9 +25,7 @@ export const repositoryRoutes: FastifyPluginAsync<{ link?: WorkerLink }> = async
       method,
       url: '/v2/repository/index',
       schema: { tags, summary: 'Every version of every model in the repository, and its state', response: { 200: RepositoryIndex } },
-      handler: async () =>
-        app.modelRepository?.states() ??
-        app.models.all().map((m) => ({ name: m.ref.name, version: m.ref.version, state: 'READY' as const, reason: '' })),
+      handler: async () => app.modelRepository?.states() ?? servedStates(app.models),
     });
   }
   for (const action of ['load', 'unload'] as const) {
