@@ -9,25 +9,15 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { saveWeights } from '../../src/model/weights/load.js';
 import { toyDigitModel } from '../support/models.js';
 import { startServer, type RunningServer } from '../support/server.js';
-import { hasChromium, launchBrowser, openPage, settledResult, warnIfChromiumMissing, type Browser } from './support.js';
+import { drawStroke, hasChromium, launchBrowser, openPage, settledResult, warnIfChromiumMissing, type Browser } from './support.js';
 
 const CLOTHES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 warnIfChromiumMissing('the browser tests of the model picker (test/browser/models-page.test.ts)');
-
-/** A horizontal stroke across the middle of the pad, with the mouse. */
-async function drawStroke(page: Page): Promise<void> {
-  const box = (await page.locator('#pad').boundingBox())!;
-  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 4 });
-  await page.mouse.up();
-}
 
 describe.skipIf(!hasChromium)('the model picker in Chromium', () => {
   let browser: Browser;

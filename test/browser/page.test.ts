@@ -22,6 +22,7 @@ import {
   countRequests,
   drawDigitWithMouse,
   fileTransfer,
+  drawStroke,
   focusedId,
   hasChromium,
   isPath,
@@ -61,15 +62,6 @@ const UPLOADED = 18;
 const DROPPED = 19;
 const API_KEY = 'browser-test-key';
 const BOOK_SHA256 = 'b7f55a27988ba34c3777b0f1bbd464817c8a4db855723e6ff26f703501917a13';
-
-/** A horizontal stroke across the middle of the pad, with the mouse. */
-async function drawStroke(page: Page, from = 0.3, to = 0.7, at = 0.5): Promise<void> {
-  const box = (await page.locator('#pad').boundingBox())!;
-  await page.mouse.move(box.x + box.width * from, box.y + box.height * at);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * to, box.y + box.height * at, { steps: 4 });
-  await page.mouse.up();
-}
 
 /** Upload a file through the file input; resolves with the /predict answer once the page has shown it. */
 const uploadFile = (page: Page, path: string) => uploadTo(page, '/predict', path);

@@ -109,6 +109,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/** A horizontal stroke across the pad, with the mouse: from `from` to `to` of its width, at `at` of its height. */
+export async function drawStroke(page: Page, from = 0.3, to = 0.7, at = 0.5): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  await page.mouse.move(box.x + box.width * from, box.y + box.height * at);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * to, box.y + box.height * at, { steps: 4 });
+  await page.mouse.up();
+}
+
 /** The page, loaded and its script running. */
 export async function openPage(page: Page, url: string): Promise<void> {
   await page.goto(url);
