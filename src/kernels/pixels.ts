@@ -1,5 +1,6 @@
 /**
- * The pixel kernels (assembly/pixels.ts, dist/pixels.wasm): the JPEG scan's decoding, speck
+ * The pixel kernels (assembly/pixels.ts, dist/pixels.wasm): a PNG's inflate and
+ * unfiltering, the JPEG scan's decoding, speck
  * removal, the stroke width and the fit into the digit's box. And their memory, where callers
  * place a kernel's inputs and read its outputs. It holds only the picture being read: the
  * served networks have instances of their own (src/model/dense-kernel.ts), out of reach of a
@@ -33,6 +34,8 @@ interface PixelExports {
     width: number,
     height: number,
   ): void;
+  inflate(src: number, length: number, out: number, cap: number): number;
+  unfilter(src: number, stride: number, height: number, bpp: number, out: number): void;
   strokeWidth(ink: number, w: number, h: number): number;
   componentScratchPerPixel(): number;
   keepMainInk(levels: number, w: number, h: number, threshold: number, speckFraction: number, scratch: number, box: number): number;

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { DenseKernel } from './dense-kernel.js';
+import { slabF32 } from '../slab.js';
 
 export const HiddenActivation = z.enum(['sigmoid', 'relu']);
 export type HiddenActivation = z.infer<typeof HiddenActivation>;
@@ -157,7 +158,7 @@ export function logits(mlp: Mlp, x: Float32Array, n: number, keep?: Float32Array
     throw new ModelShapeError(`input holds ${x.length} values, expected ${n}x${mlp.inputSize}`);
   }
   const { layers } = mlp;
-  const out = new Float32Array(n * mlp.classes);
+  const out = slabF32(n * mlp.classes);
   const hidden = keep && layers.slice(0, -1).map((layer) => new Float32Array(n * layer.outSize));
   (mlp.kernel ?? DenseKernel.scratch()).run(layers, x, n, (values, i) => activateHidden(values, layers[i]!.activation), out, hidden);
   if (hidden) keep!.push(...hidden);

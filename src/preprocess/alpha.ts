@@ -6,6 +6,7 @@
  * opaque around the picture (a photo saved as RGBA, a screenshot) says nothing about ink: the
  * picture is flattened onto white, as a browser shows it, and read like any other.
  */
+import { slabU8 } from '../slab.js';
 
 /** alpha below this (out of 255) counts as transparent */
 export const TRANSPARENT_BELOW = 128;
@@ -33,7 +34,7 @@ export function hasTransparentBackground(alpha: Uint8Array, width: number, heigh
 
 /** grey over white by alpha: what a viewer shows for a partly transparent picture. */
 export function flattenOnWhite(grey: Uint8Array, alpha: Uint8Array): Uint8Array {
-  const out = new Uint8Array(grey.length);
+  const out = slabU8(grey.length);
   for (let i = 0; i < out.length; i++) out[i] = Math.round((grey[i]! * alpha[i]! + 255 * (255 - alpha[i]!)) / 255);
   return out;
 }

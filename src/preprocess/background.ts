@@ -11,6 +11,7 @@
  */
 import type { Plane } from './plane.js';
 import { quantile } from './histogram.js';
+import { slabF32, slabU32, slabU8 } from '../slab.js';
 
 /** cells along the longer side: coarse enough that a stroke never fills a cell */
 export const BACKGROUND_GRID_CELLS = 8;
@@ -56,11 +57,11 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
   const sign = darkInk ? -1 : 1;
   const { index: xIndex, weight: xWeight, end: xEnd } = axisWeights(w, cell, gw);
   const ys = axisWeights(h, cell, gh);
-  const levels = new Uint8Array(w * h);
+  const levels = slabU8(w * h);
   // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
   const signed = signedCounts;
   // the background along the current row, at each cell column's centre
-  const row = new Float32Array(gw);
+  const row = slabF32(gw);
   for (let y = 0; y < h; y++) {
     const r0 = ys.index[y]! * gw;
     const r1 = gh > 1 ? r0 + gw : r0;
@@ -82,7 +83,8 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
     }
   }
   const noise = (quantile(signed, 0.25) - quantile(signed, 0.05)) / NORMAL_5_TO_25;
-  const histogram = signed.slice(255);
+  const histogram = slabU32(256);
+  histogram.set(signed.subarray(255));
   for (let bin = 0; bin < 255; bin++) histogram[0]! += signed[bin]!;
   signed.fill(0);
   return { levels, histogram, noise };
@@ -90,7 +92,7 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
 
 function cellQuantiles(img: Plane, q: number, cell: number, gw: number, gh: number): Float32Array {
   const { width: w, height: h, data } = img;
-  const grid = new Float32Array(gw * gh);
+  const grid = slabF32(gw * gh);
   const hist = cellCounts;
   for (let gy = 0; gy < gh; gy++) {
     const y0 = gy * cell;
@@ -110,7 +112,7 @@ function cellQuantiles(img: Plane, q: number, cell: number, gw: number, gh: numb
 
 /** Median of each cell's 3x3 neighbourhood (fewer at the edges; the mean of the middle two when even). */
 function median3x3(grid: Float32Array, gw: number, gh: number): Float32Array {
-  const out = new Float32Array(grid.length);
+  const out = slabF32(grid.length);
   const window = new Float32Array(9);
   for (let gy = 0; gy < gh; gy++) {
     for (let gx = 0; gx < gw; gx++) {

@@ -6,6 +6,7 @@
  */
 import type { Plane } from './plane.js';
 import { IMAGE_SIDE } from './tensor.js';
+import { slabU8 } from '../slab.js';
 
 export const CENTRE = 14;
 
@@ -34,7 +35,7 @@ export function placeCentred(patch: Plane<Float32Array>, side = IMAGE_SIDE): Uin
   const com = centreOfMass(patch);
   const ox = Math.min(side - patch.width, Math.max(0, Math.round(CENTRE - com.x)));
   const oy = Math.min(side - patch.height, Math.max(0, Math.round(CENTRE - com.y)));
-  const out = new Uint8Array(side * side);
+  const out = slabU8(side * side);
   for (let y = 0; y < patch.height; y++) {
     for (let x = 0; x < patch.width; x++) {
       out[(oy + y) * side + ox + x] = Math.round(255 * Math.min(1, Math.max(0, patch.data[y * patch.width + x]!)));

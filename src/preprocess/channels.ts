@@ -4,6 +4,7 @@
  * one pass over the decoded bytes whatever the factor.
  */
 import type { GreyImage } from './ink.js';
+import { slabU32, slabU8 } from '../slab.js';
 
 /**
  * ITU-R BT.601 luma weights in 16-bit fixed point (0.299, 0.587, 0.114). They sum to exactly
@@ -19,11 +20,11 @@ export function splitChannels(data: Uint8Array, width: number, height: number, c
   const w = Math.ceil(width / factor);
   const h = Math.ceil(height / factor);
   const hasAlpha = channels === 2 || channels === 4;
-  const grey = new Uint8Array(w * h);
-  const alpha = hasAlpha ? new Uint8Array(w * h) : null;
+  const grey = slabU8(w * h);
+  const alpha = hasAlpha ? slabU8(w * h) : null;
   // sums of the current row of blocks, one per output column
-  const greySum = new Uint32Array(w);
-  const alphaSum = new Uint32Array(w);
+  const greySum = slabU32(w);
+  const alphaSum = slabU32(w);
   const a = channels - 1;
   for (let by = 0; by < h; by++) {
     greySum.fill(0);
@@ -64,8 +65,8 @@ export function splitChannels(data: Uint8Array, width: number, height: number, c
 function splitFullSize(data: Uint8Array, width: number, height: number, channels: number): GreyImage {
   const n = width * height;
   if (channels === 1) return { width, height, grey: data, alpha: null };
-  const grey = new Uint8Array(n);
-  const alpha = channels === 2 || channels === 4 ? new Uint8Array(n) : null;
+  const grey = slabU8(n);
+  const alpha = channels === 2 || channels === 4 ? slabU8(n) : null;
   if (channels >= 3) {
     for (let i = 0, p = 0; i < n; i++, p += channels) {
       grey[i] = (LUMA_R * data[p]! + LUMA_G * data[p + 1]! + LUMA_B * data[p + 2]! + 32768) >>> 16;

@@ -10,6 +10,7 @@
  * the soft ramp. See docs/PREPROCESSING.md.)
  */
 import type { Box, Plane } from './plane.js';
+import { slabF32, slabI32 } from '../slab.js';
 
 /** 4 x the 20-pixel box: every output pixel then averages at least 4 x 4 binary samples */
 export const SUPERSAMPLE_SIDE = 80;
@@ -35,9 +36,9 @@ interface SampleTaps {
 
 function sampleTaps(lo: number, hi: number, s: number): SampleTaps {
   const n = (hi - lo + 1) * s;
-  const a = new Int32Array(n);
-  const b = new Int32Array(n);
-  const f = new Float32Array(n);
+  const a = slabI32(n);
+  const b = slabI32(n);
+  const f = slabF32(n);
   const runs: number[] = [];
   for (let k = 0; k < n; k++) {
     const at = lo + (k + 0.5) / s - 0.5;
@@ -71,7 +72,7 @@ export function inkCoverage(
   // JavaScript, not a WebAssembly kernel: most blocks are skipped whole, and the copies of the
   // levels and taps into the kernels' memory cost what a kernel saved (docs/ARCHITECTURE.md)
   const src = levels.data;
-  const data = new Float32Array(width * height);
+  const data = slabF32(width * height);
   const found = { x0: width, y0: height, x1: -1, y1: -1 };
   // a block of samples between the same four source pixels: interpolation never leaves their
   // range (but for rounding, far less than half a level), so a block whose four pixels are all

@@ -7,6 +7,7 @@
  */
 import { f32, pixelKernels, place, placeCopy, scoped } from '../kernels/pixels.js';
 import type { Box, Plane } from './plane.js';
+import { slabCopyF32 } from '../slab.js';
 
 export const DIGIT_BOX = 20;
 
@@ -22,6 +23,6 @@ export function fitToBox(ink: Plane<Float32Array>, box: Box, side = DIGIT_BOX): 
     const kernels = pixelKernels();
     const out = place(oh * ow * 4);
     kernels.fit(placeCopy(ink.data), ink.width, box.x0, box.y0, bw, bh, ow, oh, place(kernels.fitScratchBytes(bw, bh, ow, oh)), out);
-    return { width: ow, height: oh, data: f32(out, oh * ow).slice() };
+    return { width: ow, height: oh, data: slabCopyF32(f32(out, oh * ow)) };
   });
 }

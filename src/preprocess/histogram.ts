@@ -5,6 +5,8 @@
  * WebAssembly").
  */
 
+import { slabU32 } from '../slab.js';
+
 /**
  * The odd pixels' counts while histogram() runs, all zero between calls. Kept, not allocated per
  * call: a typed array over 64 bytes lives outside the JavaScript heap, and for a 28x28 digit
@@ -16,7 +18,7 @@ const oddCounts = new Uint32Array(256);
 export function histogram(levels: Uint8Array): Uint32Array {
   // neighbouring pixels mostly share a level, and a count incremented twice in a row waits for
   // its first store: the even and the odd pixels are counted apart, then added
-  const hist = new Uint32Array(256);
+  const hist = slabU32(256);
   const odd = oddCounts;
   let i = 0;
   for (; i + 1 < levels.length; i += 2) {

@@ -30,6 +30,7 @@ import { findInk, type GreyImage, type InkEvidence, type InkFound, type NoDigitR
 import { countDigits } from '../read/count.js';
 import { mnistPixels } from './normalise.js';
 import { IMAGE_SIDE, pixelsToTensor } from './tensor.js';
+import { slabU8 } from '../slab.js';
 
 export const PreprocessMode = z.enum(['auto', 'mnist', 'plain']);
 export type PreprocessMode = z.infer<typeof PreprocessMode>;
@@ -145,7 +146,7 @@ export async function preprocessImage(bytes: Uint8Array, options: PreprocessOpti
 function neutralGrey(raw: RawImage): Uint8Array | undefined {
   if (raw.channels === 1) return raw.data;
   if (raw.channels !== 3) return undefined;
-  const grey = new Uint8Array(raw.width * raw.height);
+  const grey = slabU8(raw.width * raw.height);
   for (let i = 0, p = 0; i < grey.length; i++, p += 3) {
     const g = raw.data[p]!;
     if (raw.data[p + 1] !== g || raw.data[p + 2] !== g) return undefined;

@@ -27,6 +27,7 @@ import { histogram } from './histogram.js';
 import type { Box, Plane } from './plane.js';
 import { hasLightBackground } from './polarity.js';
 import { splitInk } from './threshold.js';
+import { slabCopyU8 } from '../slab.js';
 
 /** levels out of 255 between the ink and the paper means */
 export const MIN_INK_CONTRAST = 40;
@@ -82,7 +83,7 @@ export function findInk(img: GreyImage): InkFound {
   let lightBackground = false;
   if (fromAlpha) {
     // a copy: keepMainInk erases specks in place
-    const levels = img.alpha!.slice();
+    const levels = slabCopyU8(img.alpha!);
     residual = { levels, histogram: histogram(levels), noise: 0 };
   } else {
     const paper = { width, height, data: img.alpha ? flattenOnWhite(img.grey, img.alpha) : img.grey };

@@ -27,6 +27,7 @@
 import { InputRefused, pixelKernels, place, placeCopy, refuse, scoped, u8 } from '../kernels/pixels.js';
 import type { Plane } from './plane.js';
 import { ascii } from './sniff.js';
+import { slabCopyU8 } from '../slab.js';
 
 /** Divisors of the picture's size this reader decodes at. */
 export type JpegScale = 1 | 2 | 4 | 8;
@@ -281,7 +282,7 @@ function readScan(bytes: Uint8Array, dataStart: number, header: Uint8Array, fram
     width,
     height,
   );
-  return { width, height, data: u8(plane, width * height).slice() };
+  return { width, height, data: slabCopyU8(u8(plane, width * height)) };
 }
 
 /**

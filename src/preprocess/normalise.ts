@@ -8,11 +8,12 @@ import { fitToBox } from './fit.js';
 import { croppedInk, type InkCrop } from './ink.js';
 import { normaliseStrokeWidth } from './stroke.js';
 import { INPUT_SIZE } from './tensor.js';
+import { slabU8 } from '../slab.js';
 
 /** 28x28 levels 0..255, white ink on black; all black when no digit was found. */
 export function mnistPixels(found: InkCrop): Uint8Array {
   const crop = croppedInk(found);
-  if (crop?.box == null) return new Uint8Array(INPUT_SIZE);
+  if (crop?.box == null) return slabU8(INPUT_SIZE);
   const { ink, box } = normaliseStrokeWidth(crop.ink, crop.box);
   return placeCentred(fitToBox(ink, box));
 }

@@ -3,8 +3,9 @@
  * digit is a 28x28 8-bit grey PNG of a few hundred bytes). sharp decodes those in a libuv
  * thread, where the hop and the pipeline set-up cost far more than the decode; inflating with
  * Node's own zlib on the calling thread and undoing the row filters costs a small fraction of
- * that. (fast-png and pngjs were measured too and were several times slower on a digit:
- * docs/DEPENDENCIES.md.)
+ * that. The image data is inflated by a WebAssembly kernel (assembly/inflate.ts), which for a
+ * digit's few hundred bytes costs a fraction of setting up a Node zlib stream. (fast-png and
+ * pngjs were measured too and were several times slower on a digit: docs/DEPENDENCIES.md.)
  *
  * It reads only what it can read exactly as libvips would: 8-bit grey, grey + alpha, RGB or
  * RGBA, not interlaced, no colour profile, no EXIF orientation, no transparency key. Anything
@@ -13,7 +14,9 @@
  * would get two verdicts (200 here, 400 from the plain pipeline): so the chunks are held to
  * libpng's rules, not only to what this decoder needs.
  */
-import { crc32, inflateSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
+import { InputRefused, pixelKernels, place, scoped, u8 } from '../kernels/pixels.js';
+import { slabCopyU8 } from '../slab.js';
 
 export interface RawImage {
   readonly width: number;
@@ -73,16 +76,33 @@ export function decodeSmallPng(bytes: Uint8Array, maxPixels: number): RawImage |
   }
   if (!ended || !channels || idat.length === 0) return undefined;
   const stride = width * channels;
-  let filtered: Buffer;
-  try {
-    // the expected size bounds the output: a crafted stream cannot inflate past it
-    filtered = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat), { maxOutputLength: (stride + 1) * height });
-  } catch {
-    return undefined;
-  }
-  if (filtered.length !== (stride + 1) * height) return undefined;
-  const data = unfilter(filtered, stride, height, channels);
+  const data = pixelsOf(idat, stride, height, channels);
   return data && { width, height, channels, data };
+}
+
+/**
+ * The pixels of the image data: inflated (assembly/inflate.ts) to exactly the size the header
+ * gives (which bounds the output: a crafted stream cannot inflate past it), then unfiltered
+ * (assembly/unfilter.ts); undefined when either fails.
+ */
+function pixelsOf(idat: readonly Uint8Array[], stride: number, height: number, bpp: number): Uint8Array | undefined {
+  const size = (stride + 1) * height;
+  try {
+    return scoped(() => {
+      const length = idat.reduce((sum, part) => sum + part.length, 0);
+      const src = place(length);
+      const filtered = place(size);
+      const out = place(stride * height);
+      for (let p = src, i = 0; i < idat.length; p += idat[i]!.length, i++) u8(p, idat[i]!.length).set(idat[i]!);
+      const kernels = pixelKernels();
+      if (kernels.inflate(src, length, filtered, size) !== size) return undefined;
+      kernels.unfilter(filtered, stride, height, bpp, out);
+      return slabCopyU8(u8(out, stride * height));
+    });
+  } catch (err) {
+    if (err instanceof InputRefused) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -95,52 +115,4 @@ function isChunkType(bytes: Uint8Array, at: number): boolean {
     if (c < 0x41 || c > 0x5a) return false;
   }
   return (bytes[at + 2]! & 0x20) === 0;
-}
-
-/** Undo the per-row filters (PNG spec, section 9), or undefined for an unknown filter type. */
-function unfilter(src: Uint8Array, stride: number, height: number, bpp: number): Uint8Array | undefined {
-  const out = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
-    const filter = src[y * (stride + 1)]!;
-    const s = y * (stride + 1) + 1;
-    const o = y * stride;
-    const up = o - stride; // the previous output row (absent on the first row)
-    switch (filter) {
-      case 0:
-        out.set(src.subarray(s, s + stride), o);
-        break;
-      case 1:
-        for (let x = 0; x < stride; x++) out[o + x] = src[s + x]! + (x >= bpp ? out[o + x - bpp]! : 0);
-        break;
-      case 2:
-        for (let x = 0; x < stride; x++) out[o + x] = src[s + x]! + (y > 0 ? out[up + x]! : 0);
-        break;
-      case 3:
-        for (let x = 0; x < stride; x++) {
-          const left = x >= bpp ? out[o + x - bpp]! : 0;
-          const above = y > 0 ? out[up + x]! : 0;
-          out[o + x] = src[s + x]! + ((left + above) >> 1);
-        }
-        break;
-      case 4:
-        for (let x = 0; x < stride; x++) {
-          const a = x >= bpp ? out[o + x - bpp]! : 0;
-          const b = y > 0 ? out[up + x]! : 0;
-          const c = x >= bpp && y > 0 ? out[up + x - bpp]! : 0;
-          out[o + x] = src[s + x]! + paeth(a, b, c);
-        }
-        break;
-      default:
-        return undefined;
-    }
-  }
-  return out;
-}
-
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }

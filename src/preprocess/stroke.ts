@@ -13,6 +13,7 @@
 import type { Box, Plane } from './plane.js';
 import { DIGIT_BOX } from './fit.js';
 import { pixelKernels, placeCopy, scoped } from '../kernels/pixels.js';
+import { slabF32 } from '../slab.js';
 
 /** stroke width band of MNIST's test digits, in pixels of the 20-pixel box (10th, 90th percentiles) */
 export const MNIST_STROKE_WIDTH = { min: 1.67, max: 2.96 } as const;
@@ -30,7 +31,7 @@ export function strokeWidth(ink: Plane<Float32Array>): number {
  */
 export function chamferDistance(ink: Plane<Float32Array>, seed: (v: number) => boolean): Float32Array {
   const { width: w, height: h, data } = ink;
-  const d = new Float32Array(data.length);
+  const d = slabF32(data.length);
   for (let i = 0; i < d.length; i++) d[i] = seed(data[i]!) ? 0 : Infinity;
   sweep(d, w, h, 1);
   sweep(d, w, h, -1);
@@ -63,7 +64,7 @@ function sweep(d: Float32Array, w: number, h: number, step: 1 | -1): void {
 
 /** 1 where `keep(i)` holds, else 0. */
 function binary(length: number, keep: (i: number) => boolean): Float32Array {
-  const out = new Float32Array(length);
+  const out = slabF32(length);
   for (let i = 0; i < length; i++) out[i] = keep(i) ? 1 : 0;
   return out;
 }
@@ -97,7 +98,7 @@ export function normaliseStrokeWidth(ink: Plane<Float32Array>, box: Box): { ink:
 function padPlane(ink: Plane<Float32Array>, pad: number): Plane<Float32Array> {
   const width = ink.width + 2 * pad;
   const height = ink.height + 2 * pad;
-  const data = new Float32Array(width * height);
+  const data = slabF32(width * height);
   for (let y = 0; y < ink.height; y++) data.set(ink.data.subarray(y * ink.width, (y + 1) * ink.width), (y + pad) * width + pad);
   return { width, height, data };
 }

@@ -1,4 +1,6 @@
 /** Plain typed-array helpers between pixels and the model's input; no image library here. */
+import { slabF32 } from '../slab.js';
+
 export const IMAGE_SIDE = 28;
 export const INPUT_SIZE = IMAGE_SIDE * IMAGE_SIDE;
 
@@ -9,14 +11,14 @@ export const INPUT_SIZE = IMAGE_SIDE * IMAGE_SIDE;
 const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => Math.fround(v / 255));
 
 /** (count * 784) uint8 pixels -> float32 in 0..1, the book's `normalize=True`. */
-export function pixelsToTensor(pixels: Uint8Array, out = new Float32Array(pixels.length)): Float32Array {
+export function pixelsToTensor(pixels: Uint8Array, out = slabF32(pixels.length)): Float32Array {
   for (let i = 0; i < pixels.length; i++) out[i] = BYTE_TO_UNIT[pixels[i]!]!;
   return out;
 }
 
 /** Rows of equal-length tensors -> one (n, size) batch buffer. */
 export function stackRows(rows: readonly Float32Array[], size = INPUT_SIZE): Float32Array {
-  const batch = new Float32Array(rows.length * size);
+  const batch = slabF32(rows.length * size);
   rows.forEach((row, i) => batch.set(row, i * size));
   return batch;
 }

@@ -53,8 +53,8 @@ describe.skipIf(!hasSharedData)('the book network on the official test set', () 
         const n = Math.min(size, 10_000 - start);
         const part = forward(model.mlp, inputs.subarray(start * 784, (start + n) * 784), n);
         // compare as bytes: any difference in any bit fails
-        const expected = new Uint8Array(whole.buffer, start * 10 * 4, n * 10 * 4);
-        if (Buffer.compare(Buffer.from(part.buffer), Buffer.from(expected)) !== 0) {
+        const expected = new Uint8Array(whole.buffer, whole.byteOffset + start * 10 * 4, n * 10 * 4);
+        if (Buffer.compare(Buffer.from(part.buffer, part.byteOffset, part.byteLength), Buffer.from(expected)) !== 0) {
           throw new Error(`batch size ${size}: rows ${start}..${start + n} differ from the single batch`);
         }
       }
