@@ -82,7 +82,7 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
       }
     }
   }
-  const noise = (quantile(signed, 0.25) - quantile(signed, 0.05)) / NORMAL_5_TO_25;
+  const noise = (quantile(signed, 0.25, w * h) - quantile(signed, 0.05, w * h)) / NORMAL_5_TO_25;
   const histogram = slabU32(256);
   histogram.set(signed.subarray(255));
   for (let bin = 0; bin < 255; bin++) histogram[0]! += signed[bin]!;

@@ -59,6 +59,38 @@ export function inkCoverage(
   threshold: number,
   s = Math.max(1, Math.ceil(SUPERSAMPLE_SIDE / (Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1))),
 ): Coverage {
+  return s === 1 ? thresholdedCoverage(levels, box, threshold) : supersampledCoverage(levels, box, threshold, s);
+}
+
+/**
+ * inkCoverage at one sample per pixel (a crop of SUPERSAMPLE_SIDE pixels or more: a photo's
+ * digit), where each sample's taps are its own pixel with weight 0, so the interpolation is the
+ * identity: each pixel of the box binarised as it is, without the taps and blocks.
+ */
+export function thresholdedCoverage(levels: Plane, box: Box, threshold: number): Coverage {
+  const width = box.x1 - box.x0 + 1;
+  const height = box.y1 - box.y0 + 1;
+  const src = levels.data;
+  const data = slabF32(width * height);
+  const found = { x0: width, y0: height, x1: -1, y1: -1 };
+  for (let y = 0, o = 0; y < height; y++) {
+    let rowInk = false;
+    for (let x = 0, i = (box.y0 + y) * levels.width + box.x0; x < width; x++, i++, o++) {
+      if (src[i]! <= threshold) continue;
+      data[o] = 1;
+      rowInk = true;
+      if (x < found.x0) found.x0 = x;
+      if (x > found.x1) found.x1 = x;
+    }
+    if (!rowInk) continue;
+    if (y < found.y0) found.y0 = y;
+    found.y1 = y;
+  }
+  return { ink: { width, height, data }, box: found.x1 < 0 ? null : found };
+}
+
+/** inkCoverage at `s` samples per pixel along each axis, interpolated bilinearly. */
+export function supersampledCoverage(levels: Plane, box: Box, threshold: number, s: number): Coverage {
   // one pixel of margin: interpolation can carry ink a fraction of a pixel past the box
   const m = s > 1 ? 1 : 0;
   const x0 = Math.max(0, box.x0 - m);

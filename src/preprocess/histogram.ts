@@ -34,7 +34,7 @@ export function histogram(levels: Uint8Array): Uint32Array {
 }
 
 /** The smallest bin index at or below which at least `q` of the `total` counts lie (q in 0..1; `total` is the histogram's sum). */
-export function quantile(hist: Uint32Array, q: number, total = sum(hist)): number {
+export function quantile(hist: Uint32Array, q: number, total = histogramTotal(hist)): number {
   const target = Math.max(1, Math.ceil(q * total));
   // scanned from the nearer end: the paper of a light picture, its upper quantiles, lies near the top
   if (q > 0.5) {
@@ -53,7 +53,8 @@ export function quantile(hist: Uint32Array, q: number, total = sum(hist)): numbe
   return hist.length - 1;
 }
 
-function sum(hist: Uint32Array): number {
+/** The counts' sum: pass it to quantile() when reading several quantiles of one histogram. */
+export function histogramTotal(hist: Uint32Array): number {
   let n = 0;
   for (let i = 0; i < hist.length; i++) n += hist[i]!;
   return n;

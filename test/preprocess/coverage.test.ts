@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SUPERSAMPLE_SIDE, inkCoverage } from '../../src/preprocess/coverage.js';
+import { SUPERSAMPLE_SIDE, inkCoverage, supersampledCoverage, thresholdedCoverage } from '../../src/preprocess/coverage.js';
 
 /** width x height levels from f(x, y) */
 const plane = (width: number, height: number, f: (x: number, y: number) => number) => ({
@@ -46,5 +46,38 @@ describe('inkCoverage', () => {
     // the block's pixels are samples 3..26 across and 3..32 down (from the margin pixel at 3, 2);
     // the outer sample of each edge pixel, a third of a pixel from the paper, mixes in too much of it
     expect(filled.box).toEqual({ x0: 4, y0: 4, x1: 25, y1: 31 });
+  });
+
+  it('reads a crop at one sample per pixel exactly as the interpolating path does', () => {
+    let seed = 3;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    let compared = 0;
+    for (let k = 0; k < 300; k++) {
+      const width = 1 + Math.floor(rnd() * 120);
+      const height = 1 + Math.floor(rnd() * 120);
+      // levels spread around the threshold, some flat stretches, some noise
+      const threshold = Math.floor(rnd() * 256);
+      const levels = plane(width, height, (x, y) => ((x * 7 + y * 3) % 5 === 0 ? threshold : Math.floor(rnd() * 256)));
+      const x0 = Math.floor(rnd() * width);
+      const y0 = Math.floor(rnd() * height);
+      const box = { x0, y0, x1: x0 + Math.floor(rnd() * (width - x0)), y1: y0 + Math.floor(rnd() * (height - y0)) };
+      const fast = thresholdedCoverage(levels, box, threshold);
+      const general = supersampledCoverage(levels, box, threshold, 1);
+      expect(fast.box).toEqual(general.box);
+      expect(fast.ink.width).toBe(general.ink.width);
+      expect(fast.ink.height).toBe(general.ink.height);
+      expect(
+        Buffer.from(fast.ink.data.buffer, fast.ink.data.byteOffset, fast.ink.data.byteLength).equals(
+          Buffer.from(general.ink.data.buffer, general.ink.data.byteOffset, general.ink.data.byteLength),
+        ),
+      ).toBe(true);
+      compared++;
+    }
+    expect(compared).toBe(300);
+    // and inkCoverage takes it for a crop of SUPERSAMPLE_SIDE pixels or more
+    const big = plane(100, 100, (x, y) => (x > 20 && x < 60 && y > 10 && y < 90 ? 200 : 0));
+    expect(inkCoverage(big, { x0: 0, y0: 0, x1: 99, y1: 99 }, 100)).toEqual(
+      thresholdedCoverage(big, { x0: 0, y0: 0, x1: 99, y1: 99 }, 100),
+    );
   });
 });
