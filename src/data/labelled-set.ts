@@ -10,7 +10,8 @@ export interface LabelledSet {
 
 /** 8-bit pixels, 784 per digit, as a labelled set. */
 export function fromPixels(pixels: Uint8Array, labels: Uint8Array): LabelledSet {
-  return { inputs: pixelsToTensor(pixels), labels, count: labels.length };
+  // a set is kept for the life of its model: an array of its own, never a slab's (src/slab.ts)
+  return { inputs: pixelsToTensor(pixels, new Float32Array(pixels.length)), labels, count: labels.length };
 }
 
 /** The rows `indices` of `set`, in that order. */
