@@ -14,16 +14,8 @@
  */
 import { z } from 'zod';
 import { HttpProblem } from '../http/problem.js';
-import {
-  checkedSize,
-  decodeImage,
-  decodeSmallImage,
-  decodeSmallJpeg,
-  greyImageOf,
-  objectPixels,
-  plainPixels,
-  type DecodeLimits,
-} from './decode.js';
+import { checkedSize, decodeImage, objectPixels, plainPixels, type DecodeLimits } from './decode.js';
+import { decodeSmallImage, decodeSmallJpeg, greyImageOf } from './small-decode.js';
 import type { ImageSize } from './dimensions.js';
 import type { RawImage } from './png.js';
 import { findInk, type GreyImage, type InkEvidence, type InkFound, type NoDigitReason } from './ink.js';

@@ -4,7 +4,8 @@
  * a few pixels wide; LINE_SIDE keeps a phone photo's line of digits about at its drawn size.
  */
 import { splitChannels } from '../preprocess/channels.js';
-import { decodeRgb, SMALL_JPEG_MAX_PIXELS, type DecodeLimits } from '../preprocess/decode.js';
+import { decodeRgb, type DecodeLimits } from '../preprocess/decode.js';
+import { SMALL_JPEG_MAX_PIXELS } from '../preprocess/small-decode.js';
 import type { GreyImage } from '../preprocess/ink.js';
 import type { ImageSize } from '../preprocess/dimensions.js';
 import { decodeJpegGrey } from '../preprocess/jpeg.js';

@@ -32,7 +32,8 @@ import { predictBatch } from '../../src/model/predict.js';
 import { loadWeights } from '../../src/model/weights/load.js';
 import type { LoadedModel } from '../../src/model/weights/types.js';
 import { splitChannels } from '../../src/preprocess/channels.js';
-import { DEFAULT_ALLOWED_FORMATS, SMALL_JPEG_MAX_PIXELS, WORKING_SIDE } from '../../src/preprocess/decode.js';
+import { DEFAULT_ALLOWED_FORMATS } from '../../src/preprocess/decode.js';
+import { SMALL_JPEG_MAX_PIXELS, WORKING_SIDE } from '../../src/preprocess/small-decode.js';
 import { decodeJpegGrey } from '../../src/preprocess/jpeg.js';
 import type { RawImage } from '../../src/preprocess/png.js';
 import {

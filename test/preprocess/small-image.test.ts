@@ -7,7 +7,8 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MnistSplit } from '../../src/data/idx.js';
-import { DEFAULT_ALLOWED_FORMATS, SMALL_JPEG_MAX_PIXELS } from '../../src/preprocess/decode.js';
+import { DEFAULT_ALLOWED_FORMATS } from '../../src/preprocess/decode.js';
+import { SMALL_JPEG_MAX_PIXELS } from '../../src/preprocess/small-decode.js';
 import { preprocessSmallImage, preprocessWithSharp, PreprocessMode } from '../../src/preprocess/index.js';
 import { renderDigit } from '../../bench/corpus/corpus.js';
 import { familyNamed } from '../../bench/corpus/families.js';
