@@ -11,13 +11,7 @@
  * caller expects): the host then hands the file to libpng, which judges it.
  */
 
-@external('env', 'leave')
-declare function hostLeave(): void;
-
-function leave(): void {
-  hostLeave();
-  unreachable();
-}
+import { leave } from './leave';
 
 /** Codes of up to this many bits are decoded with one table lookup; longer ones bit by bit. */
 const LOOKUP_BITS = 9;

@@ -5,13 +5,7 @@
  * leave(), which throws: the file is then sharp's to decode or to refuse.
  */
 
-@external('env', 'leave')
-declare function hostLeave(): void;
-
-function leave(): void {
-  hostLeave();
-  unreachable();
-}
+import { leave } from './leave';
 
 /** Codes of up to this many bits are decoded with one table lookup; longer ones code by code. */
 const LOOKUP_BITS = 9;

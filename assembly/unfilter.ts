@@ -3,8 +3,7 @@
  * pixels: the step after inflate (inflate.ts) for src/preprocess/png.ts, in the same memory.
  */
 
-@external('env', 'leave')
-declare function hostLeave(): void;
+import { leave } from './leave';
 
 /**
  * `height` rows of `stride` bytes, each after its filter type byte at `src`, unfiltered into
@@ -39,10 +38,7 @@ export function unfilter(src: usize, stride: usize, height: usize, bpp: usize, o
         const c = x >= bpp && !first ? <i32>load<u8>(up + x - bpp) : 0;
         store<u8>(o + x, load<u8>(s + x) + <u8>paeth(a, b, c));
       }
-    } else {
-      hostLeave();
-      unreachable();
-    }
+    } else leave();
   }
 }
 

@@ -1,10 +1,9 @@
 /**
- * The pixel kernels (assembly/pixels.ts, dist/pixels.wasm): a PNG's inflate and
- * unfiltering, the JPEG scan's decoding, speck
- * removal, the stroke width and the fit into the digit's box. And their memory, where callers
- * place a kernel's inputs and read its outputs. It holds only the picture being read: the
- * served networks have instances of their own (src/model/dense-kernel.ts), out of reach of a
- * kernel that parses an untrusted file.
+ * The pixel kernels (assembly/pixels.ts, dist/pixels.wasm): a PNG's inflate and unfiltering,
+ * the JPEG scan's decoding, speck removal, the stroke width and the fit into the digit's box.
+ * And their memory, where callers place a kernel's inputs and read its outputs. It holds only
+ * the picture being read: the served networks have instances of their own
+ * (src/model/dense-kernel.ts), out of reach of a kernel that parses an untrusted file.
  *
  * Memory is used as a stack: a caller places its buffers within `scoped`, which frees them as
  * it returns. Kernels run synchronously on the calling thread, so one caller at a time uses

@@ -1,11 +1,11 @@
 /**
  * A synchronous decoder for the small, plain PNGs most uploads of this service are (an MNIST
  * digit is a 28x28 8-bit grey PNG of a few hundred bytes). sharp decodes those in a libuv
- * thread, where the hop and the pipeline set-up cost far more than the decode; inflating with
- * Node's own zlib on the calling thread and undoing the row filters costs a small fraction of
- * that. The image data is inflated by a WebAssembly kernel (assembly/inflate.ts), which for a
- * digit's few hundred bytes costs a fraction of setting up a Node zlib stream. (fast-png and
- * pngjs were measured too and were several times slower on a digit: docs/DEPENDENCIES.md.)
+ * thread, where the hop and the pipeline set-up cost far more than the decode; reading the
+ * chunks here and inflating and unfiltering the image data with WebAssembly kernels
+ * (assembly/inflate.ts, unfilter.ts) costs a small fraction of that. (Node's zlib spent more on
+ * setting up a stream per picture than on a digit's few hundred bytes; fast-png and pngjs were
+ * several times slower still: docs/DEPENDENCIES.md.)
  *
  * It reads only what it can read exactly as libvips would: 8-bit grey, grey + alpha, RGB or
  * RGBA, not interlaced, no colour profile, no EXIF orientation, no transparency key. Anything
