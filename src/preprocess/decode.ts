@@ -5,6 +5,7 @@ import sharp, { type Sharp } from 'sharp';
 import { HttpProblem } from '../http/problem.js';
 import { placeObject } from './object.js';
 import { decodeProblem, refusedFormat } from './decode-problems.js';
+import type { DecodeLimits } from './limits.js';
 import { sniffImageFormat, type ImageFormat } from './sniff.js';
 import { headerSize, jpegHasEnd, type ImageSize } from './dimensions.js';
 import type { GreyImage } from './ink.js';
@@ -17,17 +18,7 @@ import { IMAGE_SIDE, INPUT_SIZE, pixelsToTensor } from './tensor.js';
 // is decoded once and never again
 sharp.cache(false);
 
-export interface DecodeLimits {
-  /** width x height above which an image is refused before its pixels are decoded */
-  readonly maxInputPixels: number;
-  /** longest side over shortest side above which an image is refused before its pixels are decoded; none when absent */
-  readonly maxAspectRatio?: number;
-  /** width x height summed over one request's images above which the request is refused; none when absent */
-  readonly maxRequestPixels?: number;
-  readonly allowedFormats: ReadonlySet<ImageFormat>;
-}
-
-export const DEFAULT_ALLOWED_FORMATS: ReadonlySet<ImageFormat> = new Set(['png', 'jpeg', 'webp', 'gif', 'tiff', 'avif']);
+export { DEFAULT_ALLOWED_FORMATS, type DecodeLimits } from './limits.js';
 
 /** Check the bytes are an allowed image format; the problem says which when they are not. */
 export function checkImageBytes(bytes: Uint8Array, limits: DecodeLimits): ImageFormat {

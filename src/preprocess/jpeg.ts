@@ -27,7 +27,7 @@
 import { InputRefused, pixelKernels, place, placeCopy, refuse, scoped, u8 } from '../kernels/pixels.js';
 import type { Plane } from './plane.js';
 import { ascii } from './sniff.js';
-import { slabCopyU8 } from '../slab.js';
+import { slabCopyU8, slabI32 } from '../slab.js';
 
 /** Divisors of the picture's size this reader decodes at. */
 export type JpegScale = 1 | 2 | 4 | 8;
@@ -150,7 +150,7 @@ function readQuantTables(body: Uint8Array, tables: (Int32Array | undefined)[]): 
     const precision = body[p]! >> 4;
     const id = body[p]! & 15;
     if (precision > 1 || id > 3) leave();
-    const table = new Int32Array(64);
+    const table = slabI32(64);
     for (let k = 0; k < 64; k++) table[k] = precision ? (body[p + 1 + 2 * k]! << 8) | body[p + 2 + 2 * k]! : body[p + 1 + k]!;
     p += 1 + 64 * (precision + 1);
     if (p > body.length) leave();
@@ -276,7 +276,7 @@ function readScan(bytes: Uint8Array, dataStart: number, header: Uint8Array, fram
     tables.restartInterval || mcusX * mcusY,
     n,
     placeCopy(quant),
-    placeCopy(Float64Array.of(DC_4, COS_1, COS_2, COS_3, ...IDCT[n]!)),
+    placeCopy(TRANSFORM[n]!),
     place(2 * n * n * 8),
     plane,
     width,
@@ -305,3 +305,8 @@ const DC_4 = Math.SQRT1_2 / 2;
 const COS_1 = Math.cos(Math.PI / 8) / 2;
 const COS_2 = Math.cos(Math.PI / 4) / 2;
 const COS_3 = Math.cos((3 * Math.PI) / 8) / 2;
+
+/** Per output size n: decodeScan's `transform`, the butterflies' constants then IDCT[n], made once. */
+const TRANSFORM: Readonly<Record<number, Float64Array>> = Object.fromEntries(
+  [1, 2, 4, 8].map((n) => [n, Float64Array.of(DC_4, COS_1, COS_2, COS_3, ...IDCT[n]!)]),
+);

@@ -4,7 +4,7 @@
  * (jpeg.ts) at close levels. No sharp here.
  */
 import { splitChannels } from './channels.js';
-import type { DecodeLimits } from './decode.js';
+import type { DecodeLimits } from './limits.js';
 import type { GreyImage } from './ink.js';
 import { decodeJpegGrey, type JpegScale } from './jpeg.js';
 import { decodeSmallPng, type RawImage } from './png.js';
