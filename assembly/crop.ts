@@ -5,9 +5,10 @@
  * bit (test/preprocess/fit.test.ts holds the fit to a JavaScript reference).
  */
 
+/** The `i`th T at `base`, as f64. */
 @inline
-function f32At(base: usize, i: i32): f64 {
-  return <f64>load<f32>(base + (<usize>i << 2));
+function valueAt<T>(base: usize, i: i32): f64 {
+  return <f64>load<T>(base + (<usize>i << alignof<T>()));
 }
 
 @inline
@@ -15,17 +16,17 @@ function i32At(base: usize, i: i32): i32 {
   return load<i32>(base + (<usize>i << 2));
 }
 
-/** 2 * area / perimeter of the binary ink (> 0) among the `w` x `h` f32 at `ink`; 0 without ink. */
+/** 2 * area / perimeter of the binary ink (> 0) among the `w` x `h` bytes at `ink`; 0 without ink. */
 export function strokeWidth(ink: usize, w: i32, h: i32): f64 {
   let area = 0;
   // two ink pixels side by side or one above the other share an edge, on the perimeter of neither
   let joined = 0;
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
-      if (!(f32At(ink, i) > 0)) continue;
+      if (load<u8>(ink + <usize>i) == 0) continue;
       area++;
-      if (x < w - 1 && f32At(ink, i + 1) > 0) joined++;
-      if (y < h - 1 && f32At(ink, i + w) > 0) joined++;
+      if (x < w - 1 && load<u8>(ink + <usize>(i + 1)) != 0) joined++;
+      if (y < h - 1 && load<u8>(ink + <usize>(i + w)) != 0) joined++;
     }
   }
   const perimeter = 4 * area - 2 * joined;
@@ -33,7 +34,7 @@ export function strokeWidth(ink: usize, w: i32, h: i32): f64 {
 }
 
 /**
- * The fit of the `bw` x `bh` region at (`x0`, `y0`) of the f32 plane `src` (`srcWidth` wide)
+ * The fit of the `bw` x `bh` region at (`x0`, `y0`) of the byte plane `src` (`srcWidth` wide)
  * to `ow` x `oh`, into the f32 `out`: each axis' taps, then rows (bh x ow), then columns. The
  * chain is fixed, so it is one call; `scratch` holds fitScratchBytes(bw, bh, ow, oh), 8-byte
  * aligned.
@@ -44,9 +45,9 @@ export function fit(src: usize, srcWidth: i32, x0: i32, y0: i32, bw: i32, bh: i3
   const yTaps = xTaps + tapsBytes(bw, ow);
   axisTaps(bw, ow, xTaps);
   axisTaps(bh, oh, yTaps);
-  const origin = src + (<usize>(y0 * srcWidth + x0) << 2);
-  resample(origin, bh, srcWidth, 1, ow, xTaps, tapsStart(xTaps, ow), tapsWeights(xTaps, ow), rows, ow, 1);
-  resample(rows, ow, 1, ow, oh, yTaps, tapsStart(yTaps, oh), tapsWeights(yTaps, oh), out, 1, ow);
+  const origin = src + <usize>(y0 * srcWidth + x0);
+  resample<u8>(origin, bh, srcWidth, 1, ow, xTaps, tapsStart(xTaps, ow), tapsWeights(xTaps, ow), rows, ow, 1);
+  resample<f32>(rows, ow, 1, ow, oh, yTaps, tapsStart(yTaps, oh), tapsWeights(yTaps, oh), out, 1, ow);
 }
 
 export function fitScratchBytes(bw: i32, bh: i32, ow: i32, oh: i32): usize {
@@ -112,13 +113,13 @@ function axisTaps(inSize: i32, outSize: i32, at: usize): void {
 
 /**
  * One axis of a separable resampling, along rows: each of the `count` lines (`lineStep` apart
- * in the f32 `src`, its samples `sampleStep` apart) -> `outSize` outputs, output o mixing the
+ * in `src`, of T, its samples `sampleStep` apart) -> `outSize` outputs, output o mixing the
  * samples from `first[o]` on with the f64 weights `weights[start[o]]` up to
  * `weights[start[o + 1]]` (i32 `first`, `start`), into the f32 `dst` (line l, output o at
  * l * dstLineStep + o * dstStep). Two lines at a time: an output's sum is a chain of dependent
  * additions, and two chains overlap.
  */
-function resample(
+function resample<T>(
   src: usize,
   count: i32,
   lineStep: i32,
@@ -143,8 +144,8 @@ function resample(
       let accBelow: f64 = 0;
       for (let k = k0; k < k1; k++) {
         const weight = load<f64>(weights + (<usize>k << 3));
-        acc += weight * f32At(src, line + (at + k) * sampleStep);
-        accBelow += weight * f32At(src, below + (at + k) * sampleStep);
+        acc += weight * valueAt<T>(src, line + (at + k) * sampleStep);
+        accBelow += weight * valueAt<T>(src, below + (at + k) * sampleStep);
       }
       store<f32>(dst + (<usize>(l * dstLineStep + o * dstStep) << 2), <f32>acc);
       if (l + 1 < count) store<f32>(dst + (<usize>((l + 1) * dstLineStep + o * dstStep) << 2), <f32>accBelow);

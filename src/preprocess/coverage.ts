@@ -10,14 +10,14 @@
  * the soft ramp. See docs/PREPROCESSING.md.)
  */
 import type { Box, Plane } from './plane.js';
-import { slabF32, slabI32 } from '../slab.js';
+import { slabF32, slabI32, slabU8 } from '../slab.js';
 
 /** 4 x the 20-pixel box: every output pixel then averages at least 4 x 4 binary samples */
 export const SUPERSAMPLE_SIDE = 80;
 
 export interface Coverage {
   /** 1 where ink covers the sample, else 0 */
-  readonly ink: Plane<Float32Array>;
+  readonly ink: Plane;
   /** the box around the ink in `ink`; null when a faint speck of ink vanished between the samples */
   readonly box: Box | null;
 }
@@ -71,7 +71,7 @@ export function thresholdedCoverage(levels: Plane, box: Box, threshold: number):
   const width = box.x1 - box.x0 + 1;
   const height = box.y1 - box.y0 + 1;
   const src = levels.data;
-  const data = slabF32(width * height);
+  const data = slabU8(width * height);
   const found = { x0: width, y0: height, x1: -1, y1: -1 };
   for (let y = 0, o = 0; y < height; y++) {
     let rowInk = false;
@@ -104,7 +104,7 @@ export function supersampledCoverage(levels: Plane, box: Box, threshold: number,
   // JavaScript, not a WebAssembly kernel: most blocks are skipped whole, and the copies of the
   // levels and taps into the kernels' memory cost what a kernel saved (docs/ARCHITECTURE.md)
   const src = levels.data;
-  const data = slabF32(width * height);
+  const data = slabU8(width * height);
   const found = { x0: width, y0: height, x1: -1, y1: -1 };
   // a block of samples between the same four source pixels: interpolation never leaves their
   // range (but for rounding, far less than half a level), so a block whose four pixels are all

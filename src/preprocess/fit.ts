@@ -12,7 +12,7 @@ import { slabCopyF32 } from '../slab.js';
 export const DIGIT_BOX = 20;
 
 /** The `box` region of `ink` scaled to fit DIGIT_BOX x DIGIT_BOX with its aspect ratio. */
-export function fitToBox(ink: Plane<Float32Array>, box: Box, side = DIGIT_BOX): Plane<Float32Array> {
+export function fitToBox(ink: Plane, box: Box, side = DIGIT_BOX): Plane<Float32Array> {
   const bw = box.x1 - box.x0 + 1;
   const bh = box.y1 - box.y0 + 1;
   const scale = side / Math.max(bw, bh);

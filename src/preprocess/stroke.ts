@@ -13,13 +13,13 @@
 import type { Box, Plane } from './plane.js';
 import { DIGIT_BOX } from './fit.js';
 import { pixelKernels, placeCopy, scoped } from '../kernels/pixels.js';
-import { slabF32 } from '../slab.js';
+import { slabF32, slabU8 } from '../slab.js';
 
 /** stroke width band of MNIST's test digits, in pixels of the 20-pixel box (10th, 90th percentiles) */
 export const MNIST_STROKE_WIDTH = { min: 1.67, max: 2.96 } as const;
 
 /** Mean stroke width of binary ink (1 = ink), in pixels: 2 * area / perimeter (a WebAssembly kernel, assembly/crop.ts). */
-export function strokeWidth(ink: Plane<Float32Array>): number {
+export function strokeWidth(ink: Plane): number {
   return scoped(() => {
     return pixelKernels().strokeWidth(placeCopy(ink.data), ink.width, ink.height);
   });
@@ -29,7 +29,7 @@ export function strokeWidth(ink: Plane<Float32Array>): number {
  * Distance from each pixel to the nearest pixel where `seed` holds, in pixels (chamfer 3-4,
  * within 8% of Euclidean).
  */
-export function chamferDistance(ink: Plane<Float32Array>, seed: (v: number) => boolean): Float32Array {
+export function chamferDistance(ink: Plane, seed: (v: number) => boolean): Float32Array {
   const { width: w, height: h, data } = ink;
   const d = slabF32(data.length);
   for (let i = 0; i < d.length; i++) d[i] = seed(data[i]!) ? 0 : Infinity;
@@ -63,8 +63,8 @@ function sweep(d: Float32Array, w: number, h: number, step: 1 | -1): void {
 }
 
 /** 1 where `keep(i)` holds, else 0. */
-function binary(length: number, keep: (i: number) => boolean): Float32Array {
-  const out = slabF32(length);
+function binary(length: number, keep: (i: number) => boolean): Uint8Array {
+  const out = slabU8(length);
   for (let i = 0; i < length; i++) out[i] = keep(i) ? 1 : 0;
   return out;
 }
@@ -73,7 +73,7 @@ function binary(length: number, keep: (i: number) => boolean): Float32Array {
  * Binary ink whose box is `box` -> the same drawing with its stroke width inside MNIST's band
  * (relative to the box's longer side), and its new box; unchanged when already inside.
  */
-export function normaliseStrokeWidth(ink: Plane<Float32Array>, box: Box): { ink: Plane<Float32Array>; box: Box } {
+export function normaliseStrokeWidth(ink: Plane, box: Box): { ink: Plane; box: Box } {
   const side = Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1;
   const pixelsPerBoxPixel = side / DIGIT_BOX;
   const width = strokeWidth(ink) / pixelsPerBoxPixel;
@@ -95,16 +95,16 @@ export function normaliseStrokeWidth(ink: Plane<Float32Array>, box: Box): { ink:
 }
 
 /** `ink` with `pad` blank pixels added on every side. */
-function padPlane(ink: Plane<Float32Array>, pad: number): Plane<Float32Array> {
+function padPlane(ink: Plane, pad: number): Plane {
   const width = ink.width + 2 * pad;
   const height = ink.height + 2 * pad;
-  const data = slabF32(width * height);
+  const data = slabU8(width * height);
   for (let y = 0; y < ink.height; y++) data.set(ink.data.subarray(y * ink.width, (y + 1) * ink.width), (y + pad) * width + pad);
   return { width, height, data };
 }
 
 /** `ink` with the box around its ink, searched within `within`; null when no ink is left. */
-function withBox(ink: Plane<Float32Array>, within: Box): { ink: Plane<Float32Array>; box: Box } | null {
+function withBox(ink: Plane, within: Box): { ink: Plane; box: Box } | null {
   const box = { x0: within.x1, y0: within.y1, x1: within.x0, y1: within.y0 };
   for (let y = within.y0; y <= within.y1; y++) {
     for (let x = within.x0; x <= within.x1; x++) {

@@ -14,10 +14,10 @@ function seven(side: number, width: number) {
     ],
     width / 2 - 0.5,
   );
-  return { width: side, height: side, data: Float32Array.from(ink, (v) => (v >= 128 ? 1 : 0)) };
+  return { width: side, height: side, data: Uint8Array.from(ink, (v) => (v >= 128 ? 1 : 0)) };
 }
 
-function boxOf(ink: { width: number; data: Float32Array }) {
+function boxOf(ink: { width: number; data: Uint8Array }) {
   const box = { x0: Infinity, y0: Infinity, x1: -1, y1: -1 };
   ink.data.forEach((v, i) => {
     if (!v) return;
@@ -40,25 +40,25 @@ describe('strokeWidth', () => {
     const bar = {
       width: 100,
       height: 10,
-      data: Float32Array.from({ length: 1000 }, (_, i) => (Math.floor(i / 100) >= 3 && Math.floor(i / 100) < 7 ? 1 : 0)),
+      data: Uint8Array.from({ length: 1000 }, (_, i) => (Math.floor(i / 100) >= 3 && Math.floor(i / 100) < 7 ? 1 : 0)),
     };
     expect(strokeWidth(bar)).toBeCloseTo(4, 0);
   });
 
   it("counts the picture's border as paper", () => {
     // 3x3 all ink: area 9, perimeter 12
-    expect(strokeWidth({ width: 3, height: 3, data: new Float32Array(9).fill(1) })).toBe(1.5);
+    expect(strokeWidth({ width: 3, height: 3, data: new Uint8Array(9).fill(1) })).toBe(1.5);
   });
 });
 
 describe('chamferDistance', () => {
   it('is 0 on the seed and counts pixels away from it', () => {
-    const line = { width: 5, height: 1, data: Float32Array.of(1, 0, 0, 0, 0) };
+    const line = { width: 5, height: 1, data: Uint8Array.of(1, 0, 0, 0, 0) };
     expect(Array.from(chamferDistance(line, (v) => v > 0))).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('costs 4/3 a diagonal step, in every direction', () => {
-    const dot = { width: 3, height: 3, data: Float32Array.of(0, 0, 0, 0, 1, 0, 0, 0, 0) };
+    const dot = { width: 3, height: 3, data: Uint8Array.of(0, 0, 0, 0, 1, 0, 0, 0, 0) };
     const diagonal = Math.fround(4 / 3);
     expect(Array.from(chamferDistance(dot, (v) => v > 0))).toEqual([diagonal, 1, diagonal, 1, 0, 1, diagonal, 1, diagonal]);
   });
