@@ -11,6 +11,12 @@
  * with their request come from here: one kept for long (a cache, a loaded model) would keep
  * its whole slab alive. Arrays larger than MAX_CARVED_BYTES are allocated as usual: their
  * loops outweigh the allocation.
+ *
+ * Within `scratchFrame`, the arrays come from one buffer instead, reused by every frame and
+ * zeroed as they are carved: a new slab's memory is fresh from the system allocator (its pages
+ * faulted in and zeroed), the frame's is warm in the cache. Only work whose arrays all die
+ * with it runs in a frame: the synchronous preprocessing of one picture, whose one result that
+ * lives on (the model's input) is copied out.
  */
 
 const SLAB_BYTES = 256 * 1024;
@@ -19,8 +25,43 @@ const MAX_CARVED_BYTES = 32 * 1024;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let used = 0;
 
-/** A byte offset in the current slab for `bytes` (8-aligned), or -1 when they are allocated on their own. */
+/** A frame's buffer: the preprocessing of the largest picture read on the calling thread fits */
+const FRAME_BYTES = 1024 * 1024;
+let frame: ArrayBuffer | undefined;
+/** bytes carved from the frame's buffer in the current frame; -1 outside a frame */
+let frameUsed = -1;
+/** where carve() placed its bytes, and whether they were used before (then they need zeroing) */
+let carvedIn: ArrayBuffer = slab;
+let carvedReused = false;
+
+/**
+ * `work`'s result, with every array carved while it runs taken from the frame's buffer, which
+ * the next frame reuses: nothing carved in `work` may be kept after it returns. Synchronous
+ * work only; a frame within a frame is part of it.
+ */
+export function scratchFrame<T>(work: () => T): T {
+  if (frameUsed >= 0) return work();
+  frame ??= new ArrayBuffer(FRAME_BYTES);
+  frameUsed = 0;
+  try {
+    return work();
+  } finally {
+    frameUsed = -1;
+  }
+}
+
+/** A byte offset for `bytes` (8-aligned) in the frame's buffer or the current slab (carvedIn), or -1 when they are allocated on their own. */
 function carve(bytes: number): number {
+  if (frameUsed >= 0) {
+    const at = (frameUsed + 7) & ~7;
+    if (at + bytes <= FRAME_BYTES) {
+      frameUsed = at + bytes;
+      carvedIn = frame!;
+      carvedReused = true;
+      return at;
+    }
+  }
+  carvedReused = false;
   if (bytes > MAX_CARVED_BYTES) return -1;
   let at = (used + 7) & ~7;
   if (at + bytes > SLAB_BYTES) {
@@ -28,32 +69,39 @@ function carve(bytes: number): number {
     at = 0;
   }
   used = at + bytes;
+  carvedIn = slab;
   return at;
+}
+
+/** A carved array zeroed, as a new one is, when its bytes were used before. */
+function zeroed<T extends Uint8Array | Uint32Array | Int32Array | Float32Array | Float64Array>(array: T): T {
+  if (carvedReused) array.fill(0);
+  return array;
 }
 
 export function slabU8(length: number): Uint8Array {
   const at = carve(length);
-  return at < 0 ? new Uint8Array(length) : new Uint8Array(slab, at, length);
+  return at < 0 ? new Uint8Array(length) : zeroed(new Uint8Array(carvedIn, at, length));
 }
 
 export function slabU32(length: number): Uint32Array {
   const at = carve(4 * length);
-  return at < 0 ? new Uint32Array(length) : new Uint32Array(slab, at, length);
+  return at < 0 ? new Uint32Array(length) : zeroed(new Uint32Array(carvedIn, at, length));
 }
 
 export function slabI32(length: number): Int32Array {
   const at = carve(4 * length);
-  return at < 0 ? new Int32Array(length) : new Int32Array(slab, at, length);
+  return at < 0 ? new Int32Array(length) : zeroed(new Int32Array(carvedIn, at, length));
 }
 
 export function slabF32(length: number): Float32Array {
   const at = carve(4 * length);
-  return at < 0 ? new Float32Array(length) : new Float32Array(slab, at, length);
+  return at < 0 ? new Float32Array(length) : zeroed(new Float32Array(carvedIn, at, length));
 }
 
 export function slabF64(length: number): Float64Array {
   const at = carve(8 * length);
-  return at < 0 ? new Float64Array(length) : new Float64Array(slab, at, length);
+  return at < 0 ? new Float64Array(length) : zeroed(new Float64Array(carvedIn, at, length));
 }
 
 /** A copy of `from` in a slab (what from.slice() gives, without its own allocation). */

@@ -22,7 +22,7 @@ import { findInk, type GreyImage, type InkEvidence, type InkFound, type NoDigitR
 import { countDigits } from '../read/count.js';
 import { mnistPixels } from './normalise.js';
 import { IMAGE_SIDE, pixelsToTensor } from './tensor.js';
-import { slabU8 } from '../slab.js';
+import { scratchFrame, slabCopyF32, slabU8 } from '../slab.js';
 
 export const PreprocessMode = z.enum(['auto', 'mnist', 'plain']);
 export type PreprocessMode = z.infer<typeof PreprocessMode>;
@@ -95,6 +95,13 @@ export async function sizeImages(images: readonly Uint8Array[], limits: DecodeLi
 export function preprocessSmallImage(bytes: Uint8Array, options: PreprocessOptions): Preprocessed | undefined {
   // the plain profile has one decode, sharp's: it is not a digit model's hot path
   if (options.profile === 'plain') return undefined;
+  // every array of the work dies with it but the model's input, copied out of the frame
+  const result = scratchFrame(() => readSmallImage(bytes, options));
+  return result && { ...result, tensor: slabCopyF32(result.tensor) };
+}
+
+/** preprocessSmallImage's work, in a scratch frame. */
+function readSmallImage(bytes: Uint8Array, options: PreprocessOptions): Preprocessed | undefined {
   const raw = decodeSmallImage(bytes, options.limits);
   const plain = raw && raw.width === IMAGE_SIDE && raw.height === IMAGE_SIDE ? neutralGrey(raw) : undefined;
   if (options.mode === 'plain') return plain && plainResult(plain);

@@ -52,6 +52,19 @@ describe.skipIf(!hasSharedData)('small PNGs on the calling thread: MNIST digits'
   });
 });
 
+describe.skipIf(!hasSharedData)('small pictures on the calling thread: each result its own', () => {
+  it("keeps a picture's input intact while the next ones are read (the scratch frame's bytes are reused)", async () => {
+    const set = await loadTestSet();
+    const photo = familyNamed('photo');
+    const pictures = [await digitPng(set, 3), await renderDigit(photo, set, 7, 3), await digitPng(set, 11), await renderDigit(photo, set, 5, 3)];
+    const results = pictures.map((picture) => preprocessSmallImage(picture, { mode: 'auto', limits })!);
+    expect(results.map((r) => r.mode)).toEqual(['plain', 'mnist', 'plain', 'mnist']);
+    // each read again alone, its input copied at once
+    const alone = pictures.map((picture) => Float32Array.from(preprocessSmallImage(picture, { mode: 'auto', limits })!.tensor));
+    for (const [i, result] of results.entries()) expect(result.tensor, `picture ${i}`).toEqual(alone[i]);
+  });
+});
+
 describe('small PNGs on the calling thread: other pictures', () => {
   it('agrees with sharp on drawings (light paper, transparent canvas, 28x28 light or colour), declining where it must', async () => {
     const ink = seven(100, 100);
