@@ -115,8 +115,17 @@ export function supersampledCoverage(levels: Plane, box: Box, threshold: number,
     const yb = ys.runs[j + 1]!;
     const r0 = ys.a[ya]! * levels.width;
     const r1 = ys.b[ya]! * levels.width;
+    // the columns between the first and the last that hold ink in either row: a block whose
+    // taps all lie outside them is paper (most of a digit's box, on either side of a stroke)
+    let first = x0;
+    while (first <= x1 && src[r0 + first]! <= threshold && src[r1 + first]! <= threshold) first++;
+    if (first > x1) continue;
+    let last = x1;
+    while (src[r0 + last]! <= threshold && src[r1 + last]! <= threshold) last--;
     for (let i = 0; i + 1 < xs.runs.length; i++) {
       const xa = xs.runs[i]!;
+      if (xs.b[xa]! < first) continue;
+      if (xs.a[xa]! > last) break;
       const xb = xs.runs[i + 1]!;
       const topA = src[r0 + xs.a[xa]!]!;
       const topB = src[r0 + xs.b[xa]!]!;
