@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MNIST_STROKE_WIDTH, chamferDistance, normaliseStrokeWidth, strokeWidth } from '../../src/preprocess/stroke.js';
 import { strokes } from './drawing.js';
+import { prng } from '../hostile/support/fixtures.js';
 
 /** A binary '7' on a side x side grid, strokes `width` pixels wide. */
 function seven(side: number, width: number) {
@@ -48,6 +49,26 @@ describe('strokeWidth', () => {
   it("counts the picture's border as paper", () => {
     // 3x3 all ink: area 9, perimeter 12
     expect(strokeWidth({ width: 3, height: 3, data: new Uint8Array(9).fill(1) })).toBe(1.5);
+  });
+
+  it('counts the area and the shared edges exactly, over random ink of widths on and off sixteen', () => {
+    const random = prng(5);
+    for (let trial = 0; trial < 200; trial++) {
+      const width = 1 + Math.floor(random() * 60);
+      const height = 1 + Math.floor(random() * 30);
+      const density = random();
+      const data = Uint8Array.from({ length: width * height }, () => (random() < density ? 1 : 0));
+      let area = 0;
+      let joined = 0;
+      data.forEach((v, i) => {
+        if (!v) return;
+        area++;
+        if (i % width < width - 1 && data[i + 1]) joined++;
+        if (i + width < data.length && data[i + width]) joined++;
+      });
+      const perimeter = 4 * area - 2 * joined;
+      expect(strokeWidth({ width, height, data }), `trial ${trial}, ${width}x${height}`).toBe(perimeter ? (2 * area) / perimeter : 0);
+    }
   });
 });
 
