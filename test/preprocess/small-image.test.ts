@@ -56,7 +56,12 @@ describe.skipIf(!hasSharedData)('small pictures on the calling thread: each resu
   it("keeps a picture's input intact while the next ones are read (the scratch frame's bytes are reused)", async () => {
     const set = await loadTestSet();
     const photo = familyNamed('photo');
-    const pictures = [await digitPng(set, 3), await renderDigit(photo, set, 7, 3), await digitPng(set, 11), await renderDigit(photo, set, 5, 3)];
+    const pictures = [
+      await digitPng(set, 3),
+      await renderDigit(photo, set, 7, 3),
+      await digitPng(set, 11),
+      await renderDigit(photo, set, 5, 3),
+    ];
     const results = pictures.map((picture) => preprocessSmallImage(picture, { mode: 'auto', limits })!);
     expect(results.map((r) => r.mode)).toEqual(['plain', 'mnist', 'plain', 'mnist']);
     // each read again alone, its input copied at once
