@@ -245,19 +245,16 @@ function clampLevels(samples: v128): v128 {
 
 /**
  * The 4x4 block's column transforms (idct4(x, 4) for each column, two columns per f64x2: the
- * same products and sums, lane by lane) and its levels at `origin`, w x h of them; the
- * coefficients are cleared for the next block.
+ * same products and sums, lane by lane), in place, then its levels at `origin`, w x h of them;
+ * the coefficients are cleared for the next block.
  */
 function columnsAndLevels(origin: usize, w: i32, h: i32): void {
   const k = f64x2.splat(dc4);
   const c1 = f64x2.splat(cos1);
   const c2 = f64x2.splat(cos2);
   const c3 = f64x2.splat(cos3);
-  const zero = f64x2.splat(0);
-  // rows of the result, columns 0-1 in `lo`, 2-3 in `hi`
-  let lo0 = zero, lo1 = zero, lo2 = zero, lo3 = zero, hi0 = zero, hi1 = zero, hi2 = zero, hi3 = zero;
-  for (let half = 0; half < 2; half++) {
-    const at = coefficients + (<usize>half << 4);
+  // columns 0-1, then 2-3: a row of coefficients is 32 bytes
+  for (let at = coefficients; at < coefficients + 32; at += 16) {
     const f0 = v128.load(at);
     const f1 = v128.load(at, 32);
     const f2 = v128.load(at, 64);
@@ -266,30 +263,22 @@ function columnsAndLevels(origin: usize, w: i32, h: i32): void {
     const even1 = f64x2.sub(f64x2.mul(k, f0), f64x2.mul(c2, f2));
     const odd0 = f64x2.add(f64x2.mul(c1, f1), f64x2.mul(c3, f3));
     const odd1 = f64x2.sub(f64x2.mul(c3, f1), f64x2.mul(c1, f3));
-    if (half == 0) {
-      lo0 = f64x2.add(even0, odd0);
-      lo1 = f64x2.add(even1, odd1);
-      lo2 = f64x2.sub(even1, odd1);
-      lo3 = f64x2.sub(even0, odd0);
-    } else {
-      hi0 = f64x2.add(even0, odd0);
-      hi1 = f64x2.add(even1, odd1);
-      hi2 = f64x2.sub(even1, odd1);
-      hi3 = f64x2.sub(even0, odd0);
-    }
+    v128.store(at, f64x2.add(even0, odd0));
+    v128.store(at, f64x2.add(even1, odd1), 32);
+    v128.store(at, f64x2.sub(even1, odd1), 64);
+    v128.store(at, f64x2.sub(even0, odd0), 96);
   }
-  for (let i: usize = 0; i < 128; i += 16) v128.store(coefficients + i, zero);
+  const zero = f64x2.splat(0);
   for (let y = 0; y < h; y++) {
-    const lo = y == 0 ? lo0 : y == 1 ? lo1 : y == 2 ? lo2 : lo3;
-    const hi = y == 0 ? hi0 : y == 1 ? hi1 : y == 2 ? hi2 : hi3;
+    const row = coefficients + (<usize>y << 5);
     // the row's four levels as i32 lanes, narrowed to its four bytes
-    const row = i32x4.shuffle(clampLevels(lo), clampLevels(hi), 0, 1, 4, 5);
-    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(row, row), zero);
+    const levels = i32x4.shuffle(clampLevels(v128.load(row)), clampLevels(v128.load(row, 16)), 0, 1, 4, 5);
+    const word = i32x4.extract_lane(i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(levels, levels), zero), 0);
     const o = origin + <usize>(y * outWidth);
-    const word = i32x4.extract_lane(bytes, 0);
     if (w == 4) store<i32>(o, word);
     else for (let x = 0; x < w; x++) store<u8>(o + <usize>x, <u8>(word >>> (x << 3)));
   }
+  for (let at = coefficients; at < coefficients + 128; at += 16) v128.store(at, zero);
 }
 
 /** The block's n x n pixels at (x0, y0) of the output, cut at its edges; the coefficients are cleared for the next block. */
