@@ -12,11 +12,12 @@
  * its whole slab alive. Arrays larger than MAX_CARVED_BYTES are allocated as usual: their
  * loops outweigh the allocation.
  *
- * Within `scratchFrame`, the arrays come from one buffer instead, reused by every frame and
- * zeroed as they are carved: a new slab's memory is fresh from the system allocator (its pages
- * faulted in and zeroed), the frame's is warm in the cache. Only work whose arrays all die
- * with it runs in a frame: the synchronous preprocessing of one picture, whose one result that
- * lives on (the model's input) is copied out.
+ * Within `scratchFrame`, the arrays come from one buffer instead, reused by every frame: a
+ * frame begins by zeroing the bytes the one before used, so every array starts zeroed.
+ * A new slab's memory is fresh from the system allocator (its pages faulted in and zeroed),
+ * the frame's is warm in the cache. Only work whose arrays all die with it runs in a frame:
+ * the synchronous preprocessing of one picture, whose one result that lives on (the model's
+ * input) is copied out.
  */
 
 const SLAB_BYTES = 256 * 1024;
@@ -30,22 +31,25 @@ const FRAME_BYTES = 1024 * 1024;
 let frame: ArrayBuffer | undefined;
 /** bytes carved from the frame's buffer in the current frame; -1 outside a frame */
 let frameUsed = -1;
-/** where carve() placed its bytes, and whether they were used before (then they need zeroing) */
+/** bytes the last frame used, zeroed when the next one begins (not as it ends: its result is copied out first) */
+let frameDirty = 0;
+/** where carve() placed its bytes: the frame's buffer or the current slab */
 let carvedIn: ArrayBuffer = slab;
-let carvedReused = false;
 
 /**
  * `work`'s result, with every array carved while it runs taken from the frame's buffer, which
- * the next frame reuses: nothing carved in `work` may be kept after it returns. Synchronous
- * work only; a frame within a frame is part of it.
+ * the next frame reuses: nothing carved in `work` may be kept, only read (a result copied out)
+ * before the next frame begins. Synchronous work only; a frame within a frame is part of it.
  */
 export function scratchFrame<T>(work: () => T): T {
   if (frameUsed >= 0) return work();
   frame ??= new ArrayBuffer(FRAME_BYTES);
+  new Uint8Array(frame, 0, frameDirty).fill(0);
   frameUsed = 0;
   try {
     return work();
   } finally {
+    frameDirty = frameUsed;
     frameUsed = -1;
   }
 }
@@ -57,11 +61,9 @@ function carve(bytes: number): number {
     if (at + bytes <= FRAME_BYTES) {
       frameUsed = at + bytes;
       carvedIn = frame!;
-      carvedReused = true;
       return at;
     }
   }
-  carvedReused = false;
   if (bytes > MAX_CARVED_BYTES) return -1;
   let at = (used + 7) & ~7;
   if (at + bytes > SLAB_BYTES) {
@@ -73,35 +75,29 @@ function carve(bytes: number): number {
   return at;
 }
 
-/** A carved array zeroed, as a new one is, when its bytes were used before. */
-function zeroed<T extends Uint8Array | Uint32Array | Int32Array | Float32Array | Float64Array>(array: T): T {
-  if (carvedReused) array.fill(0);
-  return array;
-}
-
 export function slabU8(length: number): Uint8Array {
   const at = carve(length);
-  return at < 0 ? new Uint8Array(length) : zeroed(new Uint8Array(carvedIn, at, length));
+  return at < 0 ? new Uint8Array(length) : new Uint8Array(carvedIn, at, length);
 }
 
 export function slabU32(length: number): Uint32Array {
   const at = carve(4 * length);
-  return at < 0 ? new Uint32Array(length) : zeroed(new Uint32Array(carvedIn, at, length));
+  return at < 0 ? new Uint32Array(length) : new Uint32Array(carvedIn, at, length);
 }
 
 export function slabI32(length: number): Int32Array {
   const at = carve(4 * length);
-  return at < 0 ? new Int32Array(length) : zeroed(new Int32Array(carvedIn, at, length));
+  return at < 0 ? new Int32Array(length) : new Int32Array(carvedIn, at, length);
 }
 
 export function slabF32(length: number): Float32Array {
   const at = carve(4 * length);
-  return at < 0 ? new Float32Array(length) : zeroed(new Float32Array(carvedIn, at, length));
+  return at < 0 ? new Float32Array(length) : new Float32Array(carvedIn, at, length);
 }
 
 export function slabF64(length: number): Float64Array {
   const at = carve(8 * length);
-  return at < 0 ? new Float64Array(length) : zeroed(new Float64Array(carvedIn, at, length));
+  return at < 0 ? new Float64Array(length) : new Float64Array(carvedIn, at, length);
 }
 
 /** A copy of `from` in a slab (what from.slice() gives, without its own allocation). */
