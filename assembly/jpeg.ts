@@ -268,17 +268,30 @@ function columnsAndLevels(origin: usize, w: i32, h: i32): void {
     v128.store(at, f64x2.sub(even1, odd1), 64);
     v128.store(at, f64x2.sub(even0, odd0), 96);
   }
-  const zero = f64x2.splat(0);
   for (let y = 0; y < h; y++) {
     const row = coefficients + (<usize>y << 5);
-    // the row's four levels as i32 lanes, narrowed to its four bytes
-    const levels = i32x4.shuffle(clampLevels(v128.load(row)), clampLevels(v128.load(row, 16)), 0, 1, 4, 5);
-    const word = i32x4.extract_lane(i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(levels, levels), zero), 0);
+    storeRows(origin + <usize>(y * outWidth), w, 1, levelsWord(v128.load(row), v128.load(row, 16)));
+  }
+  const zero = f64x2.splat(0);
+  for (let at = coefficients; at < coefficients + 128; at += 16) v128.store(at, zero);
+}
+
+/** clampLevel of four samples (two f64x2), as the four bytes of an i32, the first sample lowest. */
+@inline
+function levelsWord(left: v128, right: v128): u32 {
+  const levels = i32x4.shuffle(clampLevels(left), clampLevels(right), 0, 1, 4, 5);
+  const zero = i32x4.splat(0);
+  return i32x4.extract_lane(i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(levels, levels), zero), 0);
+}
+
+/** The four levels of `word` (levelsWord's order) as each of `h` rows of the output from `origin`, the first `w` of them. */
+@inline
+function storeRows(origin: usize, w: i32, h: i32, word: u32): void {
+  for (let y = 0; y < h; y++) {
     const o = origin + <usize>(y * outWidth);
-    if (w == 4) store<i32>(o, word);
+    if (w == 4) store<u32>(o, word);
     else for (let x = 0; x < w; x++) store<u8>(o + <usize>x, <u8>(word >>> (x << 3)));
   }
-  for (let at = coefficients; at < coefficients + 128; at += 16) v128.store(at, zero);
 }
 
 /** The block's n x n pixels at (x0, y0) of the output, cut at its edges; the coefficients are cleared for the next block. */
@@ -289,9 +302,12 @@ function write(x0: i32, y0: i32): void {
   if (acRows == 0) {
     // a flat block (most of a sheet of paper): every pixel is the mean, DC / 8
     const level = clampLevel(dc / 8);
-    for (let y = 0; y < h; y++) {
-      const o = origin + <usize>(y * outWidth);
-      for (let x = 0; x < w; x++) store<u8>(o + <usize>x, level);
+    if (n == 4) storeRows(origin, w, h, <u32>level * 0x01010101);
+    else {
+      for (let y = 0; y < h; y++) {
+        const o = origin + <usize>(y * outWidth);
+        for (let x = 0; x < w; x++) store<u8>(o + <usize>x, level);
+      }
     }
     return;
   }
@@ -302,11 +318,8 @@ function write(x0: i32, y0: i32): void {
     for (let v = 0; v < used; v++) idct4(4 * v, 1);
     if (used == 1) {
       // horizontal frequencies only: the four rows are equal, each column's transform being its DC term alone
-      for (let x = 0; x < 4; x++) setCoefficient(x, <f64>clampLevel(dc4 * coefficient(x)));
-      for (let y = 0; y < h; y++) {
-        const o = origin + <usize>(y * outWidth);
-        for (let x = 0; x < w; x++) store<u8>(o + <usize>x, <u8>coefficient(x));
-      }
+      const k = f64x2.splat(dc4);
+      storeRows(origin, w, h, levelsWord(f64x2.mul(k, v128.load(coefficients)), f64x2.mul(k, v128.load(coefficients, 16))));
       memory.fill(coefficients, 0, 4 << 3);
       return;
     }
