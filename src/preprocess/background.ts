@@ -5,12 +5,14 @@
  * paper even where ink covers most of the cell, and a 3x3 median over the grid of cells
  * replaces the odd cell a blot of ink did fill while keeping linear gradients exact. The grid
  * is interpolated bilinearly between cell centres. The result is ink strength, bright ink on
- * dark whichever side the ink was on. Cost: one pass to fill the cell histograms, one to
- * interpolate and subtract, O(pixels), in JavaScript: as a WebAssembly kernel the copies in and
- * out cost what its loops saved (docs/ARCHITECTURE.md, "Kernels in WebAssembly").
+ * dark whichever side the ink was on. Cost: one pass to fill the cell histograms (whose sum
+ * is the picture's histogram, which decides the ink's side), one to interpolate and subtract,
+ * O(pixels), in JavaScript: as a WebAssembly kernel the copies in and out cost what its loops
+ * saved (docs/ARCHITECTURE.md, "Kernels in WebAssembly").
  */
 import type { Plane } from './plane.js';
 import { quantile } from './histogram.js';
+import { hasLightBackground } from './polarity.js';
 import { slabF32, slabU32, slabU8 } from '../slab.js';
 
 /** cells along the longer side: coarse enough that a stroke never fills a cell */
@@ -23,14 +25,17 @@ export const BACKGROUND_QUANTILE = 0.25;
 /** distance between the 5% and the 25% quantiles of a standard normal */
 const NORMAL_5_TO_25 = 0.9704;
 
+/** the most cells a picture has: BACKGROUND_GRID_CELLS along either side */
+const MAX_CELLS = BACKGROUND_GRID_CELLS * BACKGROUND_GRID_CELLS;
+
 /**
  * Scratch counts, kept rather than allocated per call: a typed array over 64 bytes lives outside
  * the JavaScript heap, and for a 28x28 digit the allocations cost as much as the passes over
- * its pixels (the same holds for histogram()'s counts and the axes kept below). A cell's level
- * counts (cleared for each cell); the signed residual's counts (bin v + 255 for -255..255; all
- * zero between calls).
+ * its pixels (the same holds for histogram()'s counts and the axes kept below). The running
+ * level counts after each cell (cellCounts); the signed residual's counts (bin v + 255 for
+ * -255..255; all zero between calls).
  */
-const cellCounts = new Uint32Array(256);
+const runningCounts = new Uint32Array((MAX_CELLS + 1) * 256);
 const signedCounts = new Uint32Array(511);
 
 export interface Residual {
@@ -44,17 +49,25 @@ export interface Residual {
    * is paper only, however much of the picture the ink covers.
    */
   readonly noise: number;
+  /** the ink is darker than the paper: as given, or as read from the picture's levels (polarity.ts) */
+  readonly darkInk: boolean;
 }
 
-/** How far each pixel of `img` is from the paper, towards the ink's side (darker when `darkInk`), clamped at 0. */
-export function subtractBackground(img: Plane, darkInk: boolean): Residual {
+/**
+ * How far each pixel of `img` is from the paper, towards the ink's side, clamped at 0. The side
+ * is `darkInk` when given, else hasLightBackground of the picture's levels: their counts are
+ * the cells' counts summed, so the pass that counts the cells decides it.
+ */
+export function subtractBackground(img: Plane, darkInk?: boolean): Residual {
   const { width: w, height: h, data } = img;
   const cell = Math.max(MIN_BACKGROUND_CELL, Math.ceil(Math.max(w, h) / BACKGROUND_GRID_CELLS));
   const gw = Math.ceil(w / cell);
   const gh = Math.ceil(h / cell);
+  const running = cellCounts(img, cell, gw, gh);
+  const dark = darkInk ?? hasLightBackground(running.subarray(gw * gh * 256, (gw * gh + 1) * 256));
   // the paper is on the other side of the ink: the upper quantile when the ink is dark
-  const grid = median3x3(cellQuantiles(img, darkInk ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, gw, gh), gw, gh);
-  const sign = darkInk ? -1 : 1;
+  const grid = median3x3(cellQuantiles(running, dark ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, w, h, gw, gh), gw, gh);
+  const sign = dark ? -1 : 1;
   const { index: xIndex, weight: xWeight, end: xEnd } = axisWeights(w, cell, gw);
   const ys = axisWeights(h, cell, gh);
   const levels = slabU8(w * h);
@@ -87,24 +100,41 @@ export function subtractBackground(img: Plane, darkInk: boolean): Residual {
   histogram.set(signed.subarray(255));
   for (let bin = 0; bin < 255; bin++) histogram[0]! += signed[bin]!;
   signed.fill(0);
-  return { levels, histogram, noise };
+  return { levels, histogram, noise, darkInk: dark };
 }
 
-function cellQuantiles(img: Plane, q: number, cell: number, gw: number, gh: number): Float32Array {
+/**
+ * The level counts of the cells (row by row), running: counts k * 256.. are those of the first
+ * k cells, so cell k's own are counts k + 1 less counts k, and the last are the whole
+ * picture's. Each cell starts from a copy of the counts before it (no clearing between cells).
+ */
+function cellCounts(img: Plane, cell: number, gw: number, gh: number): Uint32Array {
   const { width: w, height: h, data } = img;
-  const grid = slabF32(gw * gh);
-  const hist = cellCounts;
-  for (let gy = 0; gy < gh; gy++) {
+  const running = runningCounts;
+  running.fill(0, 0, 256);
+  for (let gy = 0, k = 0; gy < gh; gy++) {
     const y0 = gy * cell;
     const y1 = Math.min(h, y0 + cell);
-    for (let gx = 0; gx < gw; gx++) {
+    for (let gx = 0; gx < gw; gx++, k++) {
       const x0 = gx * cell;
       const x1 = Math.min(w, x0 + cell);
-      hist.fill(0);
+      const at = (k + 1) * 256;
+      running.copyWithin(at, k * 256, at);
       for (let y = y0; y < y1; y++) {
-        for (let p = y * w + x0, end = y * w + x1; p < end; p++) hist[data[p]!]!++;
+        for (let p = y * w + x0, end = y * w + x1; p < end; p++) running[at + data[p]!]!++;
       }
-      grid[gy * gw + gx] = quantile(hist, q, (x1 - x0) * (y1 - y0));
+    }
+  }
+  return running;
+}
+
+/** Each cell's `q` quantile, from cellCounts' running counts. */
+function cellQuantiles(running: Uint32Array, q: number, cell: number, w: number, h: number, gw: number, gh: number): Float32Array {
+  const grid = slabF32(gw * gh);
+  for (let gy = 0, k = 0; gy < gh; gy++) {
+    for (let gx = 0; gx < gw; gx++, k++) {
+      const total = (Math.min(w, (gx + 1) * cell) - gx * cell) * (Math.min(h, (gy + 1) * cell) - gy * cell);
+      grid[k] = quantile(running, q, total, (k + 1) * 256, 256, k * 256);
     }
   }
   return grid;

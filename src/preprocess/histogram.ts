@@ -33,24 +33,28 @@ export function histogram(levels: Uint8Array): Uint32Array {
   return hist;
 }
 
-/** The smallest bin index at or below which at least `q` of the `total` counts lie (q in 0..1; `total` is the histogram's sum). */
-export function quantile(hist: Uint32Array, q: number, total = histogramTotal(hist)): number {
+/**
+ * The smallest bin index at or below which at least `q` of the `total` counts lie (q in 0..1;
+ * `total` is the histogram's sum). The counts may be a stretch of running counts: `bins` of
+ * them from `at`, less those from `less` (one cell's own counts, background.ts).
+ */
+export function quantile(hist: Uint32Array, q: number, total = histogramTotal(hist), at = 0, bins = hist.length, less = -1): number {
   const target = Math.max(1, Math.ceil(q * total));
   // scanned from the nearer end: the paper of a light picture, its upper quantiles, lies near the top
   if (q > 0.5) {
     let atOrBelow = total;
-    for (let i = hist.length - 1; i > 0; i--) {
-      atOrBelow -= hist[i]!;
+    for (let i = bins - 1; i > 0; i--) {
+      atOrBelow -= hist[at + i]! - (less < 0 ? 0 : hist[less + i]!);
       if (atOrBelow < target) return i;
     }
     return 0;
   }
   let seen = 0;
-  for (let i = 0; i < hist.length; i++) {
-    seen += hist[i]!;
+  for (let i = 0; i < bins; i++) {
+    seen += hist[at + i]! - (less < 0 ? 0 : hist[less + i]!);
     if (seen >= target) return i;
   }
-  return hist.length - 1;
+  return bins - 1;
 }
 
 /** The counts' sum: pass it to quantile() when reading several quantiles of one histogram. */

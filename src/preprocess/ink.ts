@@ -25,7 +25,6 @@ import { keepMainInk } from './components.js';
 import { inkCoverage, type Coverage } from './coverage.js';
 import { histogram } from './histogram.js';
 import type { Box, Plane } from './plane.js';
-import { hasLightBackground } from './polarity.js';
 import { splitInk } from './threshold.js';
 import { slabCopyU8 } from '../slab.js';
 
@@ -80,20 +79,17 @@ export function findInk(img: GreyImage): InkFound {
   const { width, height } = img;
   const fromAlpha = img.alpha !== null && hasTransparentBackground(img.alpha, width, height);
   let residual: Residual;
-  let lightBackground = false;
   if (fromAlpha) {
-    // a copy: keepMainInk erases specks in place
+    // a copy: keepMainInk erases specks in place; the alpha is bright ink, on no paper
     const levels = slabCopyU8(img.alpha!);
-    residual = { levels, histogram: histogram(levels), noise: 0 };
+    residual = { levels, histogram: histogram(levels), noise: 0, darkInk: false };
   } else {
-    const paper = { width, height, data: img.alpha ? flattenOnWhite(img.grey, img.alpha) : img.grey };
-    lightBackground = hasLightBackground(histogram(paper.data));
-    residual = subtractBackground(paper, lightBackground);
+    residual = subtractBackground({ width, height, data: img.alpha ? flattenOnWhite(img.grey, img.alpha) : img.grey });
   }
   const split = splitInk(residual.histogram, residual.noise);
   const evidence = { contrast: split.inkMean - split.paperMean, noise: residual.noise };
   const levels = { width, height, data: residual.levels };
-  const verdict = { levels, threshold: split.threshold, fromAlpha, lightBackground, evidence };
+  const verdict = { levels, threshold: split.threshold, fromAlpha, lightBackground: residual.darkInk, evidence };
   const bar = NOISE_MULTIPLE * evidence.noise;
   if (evidence.contrast < Math.max(MIN_INK_CONTRAST, bar)) {
     // when the paper's own noise sets the bar, the picture is not blank: it is all grain

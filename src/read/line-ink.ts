@@ -9,7 +9,6 @@ import { subtractBackground } from '../preprocess/background.js';
 import { histogram } from '../preprocess/histogram.js';
 import { MIN_INK_CONTRAST, NOISE_MULTIPLE, type GreyImage } from '../preprocess/ink.js';
 import type { Plane } from '../preprocess/plane.js';
-import { hasLightBackground } from '../preprocess/polarity.js';
 import { splitInk } from '../preprocess/threshold.js';
 
 export interface LineInk {
@@ -29,7 +28,7 @@ export function lineInk(img: GreyImage): LineInk | null {
     hist = histogram(levels);
   } else {
     const data = img.alpha ? flattenOnWhite(img.grey, img.alpha) : img.grey;
-    const residual = subtractBackground({ width, height, data }, hasLightBackground(histogram(data)));
+    const residual = subtractBackground({ width, height, data });
     ({ levels, noise } = residual);
     hist = residual.histogram;
   }

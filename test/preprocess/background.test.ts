@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { subtractBackground } from '../../src/preprocess/background.js';
+import { histogram } from '../../src/preprocess/histogram.js';
+import { hasLightBackground } from '../../src/preprocess/polarity.js';
 import { noise } from './drawing.js';
 
 const W = 120;
@@ -65,5 +67,27 @@ describe('subtractBackground', () => {
       );
     }
     expect(subtractBackground(picture, false)).toEqual(first);
+  });
+
+  it('reads the ink side from the levels, as hasLightBackground reads the whole histogram, when not told it', () => {
+    // sizes whose last cells are cut short, and pictures of either side and of none (noise alone)
+    const pictures = [
+      { width: W, height: H, data: lit((x) => x >= 60 && x < 64, 3) },
+      { width: W, height: H, data: lit((x) => x >= 60 && x < 64, 3).map((v) => 255 - v) },
+      ...[17, 45, 131].map((side, i) => ({
+        width: side,
+        height: side + 13,
+        data: Uint8Array.from(noise(side * (side + 13), 30 + 10 * i, i + 2), (v) => Math.max(0, Math.min(255, 128 + v))),
+      })),
+    ];
+    const sides = new Set<boolean>();
+    for (const picture of pictures) {
+      const darkInk = hasLightBackground(histogram(picture.data));
+      sides.add(darkInk);
+      const read = subtractBackground(picture);
+      expect(read.darkInk).toBe(darkInk);
+      expect(read).toEqual(subtractBackground(picture, darkInk));
+    }
+    expect(sides).toEqual(new Set([true, false]));
   });
 });
