@@ -1,6 +1,7 @@
 /**
  * The pixel kernels (assembly/pixels.ts, dist/pixels.wasm): a PNG's inflate and unfiltering,
- * the JPEG scan's decoding, speck removal, the stroke width and the fit into the digit's box.
+ * the JPEG scan's decoding, the background's subtraction, speck removal, the stroke width and
+ * the fit into the digit's box.
  * And their memory, where callers place a kernel's inputs and read its outputs. It holds only
  * the picture being read: the served networks have instances of their own
  * (src/model/dense-kernel.ts), out of reach of a kernel that parses an untrusted file.
@@ -35,6 +36,23 @@ interface PixelExports {
   ): void;
   inflate(src: number, length: number, out: number, cap: number): number;
   unfilter(src: number, stride: number, height: number, bpp: number, out: number): void;
+  residual(
+    data: number,
+    w: number,
+    h: number,
+    grid: number,
+    gw: number,
+    gh: number,
+    xIndex: number,
+    xWeight: number,
+    xEnd: number,
+    yIndex: number,
+    yWeight: number,
+    sign: number,
+    row: number,
+    levels: number,
+    signed: number,
+  ): void;
   strokeWidth(ink: number, w: number, h: number): number;
   componentScratchPerPixel(): number;
   keepMainInk(levels: number, w: number, h: number, threshold: number, speckFraction: number, scratch: number, box: number): number;
@@ -98,6 +116,7 @@ export function place(bytes: number): number {
 /** Views of the memory (made afresh each call: growing the memory detaches earlier views). */
 export const u8 = (at: number, length: number) => new Uint8Array(pixelKernels().memory.buffer, at, length);
 export const i32 = (at: number, length: number) => new Int32Array(pixelKernels().memory.buffer, at, length);
+export const u32 = (at: number, length: number) => new Uint32Array(pixelKernels().memory.buffer, at, length);
 export const f32 = (at: number, length: number) => new Float32Array(pixelKernels().memory.buffer, at, length);
 
 /** `data` copied into the memory; its offset. */

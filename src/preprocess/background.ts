@@ -6,14 +6,15 @@
  * replaces the odd cell a blot of ink did fill while keeping linear gradients exact. The grid
  * is interpolated bilinearly between cell centres. The result is ink strength, bright ink on
  * dark whichever side the ink was on. Cost: one pass to fill the cell histograms (whose sum
- * is the picture's histogram, which decides the ink's side), one to interpolate and subtract,
- * O(pixels), in JavaScript: as a WebAssembly kernel the copies in and out cost what its loops
- * saved (docs/ARCHITECTURE.md, "Kernels in WebAssembly").
+ * is the picture's histogram, which decides the ink's side), in JavaScript, and one to
+ * interpolate, subtract and count, O(pixels), a WebAssembly kernel (assembly/background.ts) that
+ * does two pixels per f64x2 (docs/ARCHITECTURE.md, "Kernels in WebAssembly").
  */
 import type { Plane } from './plane.js';
 import { quantile } from './histogram.js';
 import { hasLightBackground } from './polarity.js';
-import { slabF32, slabU32, slabU8 } from '../slab.js';
+import { pixelKernels, place, placeCopy, scoped, u32, u8 } from '../kernels/pixels.js';
+import { slabCopyU8, slabF32, slabU32 } from '../slab.js';
 
 /** cells along the longer side: coarse enough that a stroke never fills a cell */
 export const BACKGROUND_GRID_CELLS = 8;
@@ -29,14 +30,12 @@ const NORMAL_5_TO_25 = 0.9704;
 const MAX_CELLS = BACKGROUND_GRID_CELLS * BACKGROUND_GRID_CELLS;
 
 /**
- * Scratch counts, kept rather than allocated per call: a typed array over 64 bytes lives outside
- * the JavaScript heap, and for a 28x28 digit the allocations cost as much as the passes over
- * its pixels (the same holds for histogram()'s counts and the axes kept below). The running
- * level counts after each cell (cellCounts); the signed residual's counts (bin v + 255 for
- * -255..255; all zero between calls).
+ * The running level counts after each cell (cellCounts), kept rather than allocated per call:
+ * a typed array over 64 bytes lives outside the JavaScript heap, and for a 28x28 digit the
+ * allocations cost as much as the passes over its pixels (the same holds for histogram()'s
+ * counts and the axes kept below).
  */
 const runningCounts = new Uint32Array((MAX_CELLS + 1) * 256);
-const signedCounts = new Uint32Array(511);
 
 export interface Residual {
   /** ink strength above the paper, 0..255 */
@@ -67,40 +66,37 @@ export function subtractBackground(img: Plane, darkInk?: boolean): Residual {
   const dark = darkInk ?? hasLightBackground(running.subarray(gw * gh * 256, (gw * gh + 1) * 256));
   // the paper is on the other side of the ink: the upper quantile when the ink is dark
   const grid = median3x3(cellQuantiles(running, dark ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, w, h, gw, gh), gw, gh);
-  const sign = dark ? -1 : 1;
-  const { index: xIndex, weight: xWeight, end: xEnd } = axisWeights(w, cell, gw);
+  const xs = axisWeights(w, cell, gw);
   const ys = axisWeights(h, cell, gh);
-  const levels = slabU8(w * h);
-  // signed residual -255..255 at bin v + 255: the noise estimate and the levels' histogram
-  const signed = signedCounts;
-  // the background along the current row, at each cell column's centre
-  const row = slabF32(gw);
-  for (let y = 0; y < h; y++) {
-    const r0 = ys.index[y]! * gw;
-    const r1 = gh > 1 ? r0 + gw : r0;
-    const fy = ys.weight[y]!;
-    for (let c = 0; c < gw; c++) row[c] = grid[r0 + c]! + fy * (grid[r1 + c]! - grid[r0 + c]!);
-    // cell by cell: the background's start and rise towards the next cell's centre are read once per cell
-    for (let x = 0, p = y * w; x < w;) {
-      const c = xIndex[x]!;
-      const start = row[c]!;
-      const rise = row[gw > 1 ? c + 1 : c]! - start;
-      for (const end = xEnd[c]!; x < end; x++, p++) {
-        // d + 255 is in 0..510: flooring d + 255.5 rounds d to the nearest level
-        const bin = (sign * (data[p]! - (start + xWeight[x]! * rise)) + 255.5) | 0;
-        signed[bin]!++;
-        // clamped with Math.max, without a branch: where the ink lies is unpredictable in a new
-        // picture, and a branch per pixel mispredicted there (a picture timed over and over hides it)
-        levels[p] = Math.max(0, bin - 255);
-      }
-    }
-  }
-  const noise = (quantile(signed, 0.25, w * h) - quantile(signed, 0.05, w * h)) / NORMAL_5_TO_25;
-  const histogram = slabU32(256);
-  histogram.set(signed.subarray(255));
-  for (let bin = 0; bin < 255; bin++) histogram[0]! += signed[bin]!;
-  signed.fill(0);
-  return { levels, histogram, noise, darkInk: dark };
+  return scoped(() => {
+    const kernels = pixelKernels();
+    const levels = place(w * h);
+    // the signed residual's counts, -255..255 at bin v + 255: the noise estimate and the levels' histogram
+    const counts = place(2 * 511 * 4);
+    kernels.residual(
+      placeCopy(data),
+      w,
+      h,
+      placeCopy(grid),
+      gw,
+      gh,
+      placeCopy(xs.index),
+      placeCopy(xs.weight),
+      placeCopy(xs.end),
+      placeCopy(ys.index),
+      placeCopy(ys.weight),
+      dark ? -1 : 1,
+      place(gw * 4),
+      levels,
+      counts,
+    );
+    const signed = u32(counts, 511);
+    const noise = (quantile(signed, 0.25, w * h) - quantile(signed, 0.05, w * h)) / NORMAL_5_TO_25;
+    const histogram = slabU32(256);
+    histogram.set(signed.subarray(255));
+    for (let bin = 0; bin < 255; bin++) histogram[0]! += signed[bin]!;
+    return { levels: slabCopyU8(u8(levels, w * h)), histogram, noise, darkInk: dark };
+  });
 }
 
 /**
