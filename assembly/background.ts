@@ -1,10 +1,52 @@
 /**
- * The background subtraction's pass over the pixels (the host's src/preprocess/background.ts
- * says what it computes and why): the paper's level interpolated bilinearly between the cell
- * centres, subtracted, and the signed residual counted. The same f64 operations in the same
- * order as the host's former JavaScript loop, two pixels per f64x2 lane by lane (WebAssembly
- * never fuses a multiply and an add), so the same levels to the bit.
+ * The background subtraction's passes over the pixels (the host's src/preprocess/background.ts
+ * says what they compute and why): the cells' level counts, then the paper's level interpolated
+ * bilinearly between the cell centres, subtracted, and the signed residual counted. The same
+ * f64 operations in the same order as the host's former JavaScript loop, two pixels per f64x2
+ * lane by lane (WebAssembly never fuses a multiply and an add), so the same levels to the bit.
+ * Paper pixels side by side mostly share a level, and a count incremented twice in a row waits
+ * for its first store: both passes count every other pixel apart and add the two at the end.
  */
+
+/**
+ * The level counts of the gw x gh cells of `cell` pixels (row by row) of the `w` x `h` levels
+ * at `data`, running, at `running` ((gw gh + 1) x 256 u32): counts k are those of the first k
+ * cells, so the last are the whole picture's. Each cell starts from a copy of the counts before
+ * it; every other pixel is counted apart at `odd` (256 u32) and added at the cell's end.
+ */
+export function cellCounts(data: usize, w: i32, h: i32, cell: i32, gw: i32, gh: i32, running: usize, odd: usize): void {
+  memory.fill(running, 0, 256 << 2);
+  memory.fill(odd, 0, 256 << 2);
+  const zero = i32x4.splat(0);
+  for (let gy = 0, k = 0; gy < gh; gy++) {
+    const y0 = gy * cell;
+    const y1 = min(h, y0 + cell);
+    for (let gx = 0; gx < gw; gx++, k++) {
+      const x0 = gx * cell;
+      const x1 = min(w, x0 + cell);
+      const counts = running + (<usize>(k + 1) << 10);
+      for (let i: usize = 0; i < 1024; i += 16) v128.store(counts + i, v128.load(counts - 1024 + i));
+      for (let y = y0; y < y1; y++) {
+        let p = data + <usize>(y * w + x0);
+        const end = data + <usize>(y * w + x1);
+        for (; p + 1 < end; p += 2) {
+          const even = counts + (<usize>load<u8>(p) << 2);
+          store<u32>(even, load<u32>(even) + 1);
+          const other = odd + (<usize>load<u8>(p, 1) << 2);
+          store<u32>(other, load<u32>(other) + 1);
+        }
+        if (p < end) {
+          const even = counts + (<usize>load<u8>(p) << 2);
+          store<u32>(even, load<u32>(even) + 1);
+        }
+      }
+      for (let i: usize = 0; i < 1024; i += 16) {
+        v128.store(counts + i, i32x4.add(v128.load(counts + i), v128.load(odd + i)));
+        v128.store(odd + i, zero);
+      }
+    }
+  }
+}
 
 /** f64 at `base`, entry `i`. */
 @inline
@@ -53,8 +95,7 @@ export function residual(
   levels: usize,
   signed: usize,
 ): void {
-  // the second pixel of each pair is counted apart, then added: paper pixels side by side mostly
-  // share a bin, and a count incremented twice in a row waits for its first store
+  // the second pixel of each pair is counted apart, then added
   const pairs = signed + (511 << 2);
   memory.fill(signed, 0, 2 * (511 << 2));
   const signs = f64x2.splat(sign);

@@ -11,7 +11,7 @@
 export { decodeScan, huffmanTable, huffmanTableBytes } from './jpeg';
 export { inflate } from './inflate';
 export { unfilter } from './unfilter';
-export { residual } from './background';
+export { cellCounts, residual } from './background';
 export { componentScratchPerPixel, keepMainInk } from './components';
 export { fit, fitScratchBytes, strokeWidth } from './crop';
 export { heapBase } from './heap';

@@ -36,6 +36,7 @@ interface PixelExports {
   ): void;
   inflate(src: number, length: number, out: number, cap: number): number;
   unfilter(src: number, stride: number, height: number, bpp: number, out: number): void;
+  cellCounts(data: number, w: number, h: number, cell: number, gw: number, gh: number, running: number, odd: number): void;
   residual(
     data: number,
     w: number,

@@ -6,9 +6,9 @@
  * replaces the odd cell a blot of ink did fill while keeping linear gradients exact. The grid
  * is interpolated bilinearly between cell centres. The result is ink strength, bright ink on
  * dark whichever side the ink was on. Cost: one pass to fill the cell histograms (whose sum
- * is the picture's histogram, which decides the ink's side), in JavaScript, and one to
- * interpolate, subtract and count, O(pixels), a WebAssembly kernel (assembly/background.ts) that
- * does two pixels per f64x2 (docs/ARCHITECTURE.md, "Kernels in WebAssembly").
+ * is the picture's histogram, which decides the ink's side) and one to interpolate, subtract
+ * and count, O(pixels), both WebAssembly kernels (assembly/background.ts; docs/ARCHITECTURE.md,
+ * "Kernels in WebAssembly").
  */
 import type { Plane } from './plane.js';
 import { quantile } from './histogram.js';
@@ -25,17 +25,6 @@ export const BACKGROUND_QUANTILE = 0.25;
 
 /** distance between the 5% and the 25% quantiles of a standard normal */
 const NORMAL_5_TO_25 = 0.9704;
-
-/** the most cells a picture has: BACKGROUND_GRID_CELLS along either side */
-const MAX_CELLS = BACKGROUND_GRID_CELLS * BACKGROUND_GRID_CELLS;
-
-/**
- * The running level counts after each cell (cellCounts), kept rather than allocated per call:
- * a typed array over 64 bytes lives outside the JavaScript heap, and for a 28x28 digit the
- * allocations cost as much as the passes over its pixels (the same holds for histogram()'s
- * counts and the axes kept below).
- */
-const runningCounts = new Uint32Array((MAX_CELLS + 1) * 256);
 
 export interface Residual {
   /** ink strength above the paper, 0..255 */
@@ -62,19 +51,26 @@ export function subtractBackground(img: Plane, darkInk?: boolean): Residual {
   const cell = Math.max(MIN_BACKGROUND_CELL, Math.ceil(Math.max(w, h) / BACKGROUND_GRID_CELLS));
   const gw = Math.ceil(w / cell);
   const gh = Math.ceil(h / cell);
-  const running = cellCounts(img, cell, gw, gh);
-  const dark = darkInk ?? hasLightBackground(running.subarray(gw * gh * 256, (gw * gh + 1) * 256));
-  // the paper is on the other side of the ink: the upper quantile when the ink is dark
-  const grid = median3x3(cellQuantiles(running, dark ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, w, h, gw, gh), gw, gh);
-  const xs = axisWeights(w, cell, gw);
-  const ys = axisWeights(h, cell, gh);
+  const cells = gw * gh;
+  // two kernels (assembly/background.ts) on one copy of the levels: the cells' counts, then
+  // the residual against the paper those counts give
   return scoped(() => {
     const kernels = pixelKernels();
+    const pixels = placeCopy(data);
+    const counts = place((cells + 1) * 256 * 4);
+    kernels.cellCounts(pixels, w, h, cell, gw, gh, counts, place(256 * 4));
+    // a view of the kernels' memory, read before anything more is placed (which may move it)
+    const running = u32(counts, (cells + 1) * 256);
+    const dark = darkInk ?? hasLightBackground(running.subarray(cells * 256));
+    // the paper is on the other side of the ink: the upper quantile when the ink is dark
+    const grid = median3x3(cellQuantiles(running, dark ? 1 - BACKGROUND_QUANTILE : BACKGROUND_QUANTILE, cell, w, h, gw, gh), gw, gh);
+    const xs = axisWeights(w, cell, gw);
+    const ys = axisWeights(h, cell, gh);
     const levels = place(w * h);
     // the signed residual's counts, -255..255 at bin v + 255: the noise estimate and the levels' histogram
-    const counts = place(2 * 511 * 4);
+    const signedCounts = place(2 * 511 * 4);
     kernels.residual(
-      placeCopy(data),
+      pixels,
       w,
       h,
       placeCopy(grid),
@@ -88,9 +84,9 @@ export function subtractBackground(img: Plane, darkInk?: boolean): Residual {
       dark ? -1 : 1,
       place(gw * 4),
       levels,
-      counts,
+      signedCounts,
     );
-    const signed = u32(counts, 511);
+    const signed = u32(signedCounts, 511);
     const noise = (quantile(signed, 0.25, w * h) - quantile(signed, 0.05, w * h)) / NORMAL_5_TO_25;
     const histogram = slabU32(256);
     histogram.set(signed.subarray(255));
@@ -100,31 +96,9 @@ export function subtractBackground(img: Plane, darkInk?: boolean): Residual {
 }
 
 /**
- * The level counts of the cells (row by row), running: counts k * 256.. are those of the first
- * k cells, so cell k's own are counts k + 1 less counts k, and the last are the whole
- * picture's. Each cell starts from a copy of the counts before it (no clearing between cells).
+ * Each cell's `q` quantile, from the running counts of the cells (the cellCounts kernel): counts
+ * k are those of the first k cells, so cell k's own are counts k + 1 less counts k.
  */
-function cellCounts(img: Plane, cell: number, gw: number, gh: number): Uint32Array {
-  const { width: w, height: h, data } = img;
-  const running = runningCounts;
-  running.fill(0, 0, 256);
-  for (let gy = 0, k = 0; gy < gh; gy++) {
-    const y0 = gy * cell;
-    const y1 = Math.min(h, y0 + cell);
-    for (let gx = 0; gx < gw; gx++, k++) {
-      const x0 = gx * cell;
-      const x1 = Math.min(w, x0 + cell);
-      const at = (k + 1) * 256;
-      running.copyWithin(at, k * 256, at);
-      for (let y = y0; y < y1; y++) {
-        for (let p = y * w + x0, end = y * w + x1; p < end; p++) running[at + data[p]!]!++;
-      }
-    }
-  }
-  return running;
-}
-
-/** Each cell's `q` quantile, from cellCounts' running counts. */
 function cellQuantiles(running: Uint32Array, q: number, cell: number, w: number, h: number, gw: number, gh: number): Float32Array {
   const grid = slabF32(gw * gh);
   for (let gy = 0, k = 0; gy < gh; gy++) {
