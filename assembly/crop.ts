@@ -128,8 +128,8 @@ function axisTaps(inSize: i32, outSize: i32, at: usize): void {
  * in `src`, of T, its samples `sampleStep` apart) -> `outSize` outputs, output o mixing the
  * samples from `first[o]` on with the f64 weights `weights[start[o]]` up to
  * `weights[start[o + 1]]` (i32 `first`, `start`), into the f32 `dst` (line l, output o at
- * l * dstLineStep + o * dstStep). Two lines at a time: an output's sum is a chain of dependent
- * additions, and two chains overlap.
+ * l * dstLineStep + o * dstStep). Four lines at a time: an output's sum is a chain of
+ * dependent additions, and four chains overlap.
  */
 function resample<T>(
   src: usize,
@@ -144,23 +144,33 @@ function resample<T>(
   dstLineStep: i32,
   dstStep: i32,
 ): void {
-  for (let l = 0; l < count; l += 2) {
-    // an odd last line is paired with itself
-    const line = l * lineStep;
-    const below = l + 1 < count ? line + lineStep : line;
+  for (let l = 0; l < count; l += 4) {
+    // the last lines past the end are the last line again, their sums not stored
+    const line0 = l * lineStep;
+    const line1 = min(l + 1, count - 1) * lineStep;
+    const line2 = min(l + 2, count - 1) * lineStep;
+    const line3 = min(l + 3, count - 1) * lineStep;
     for (let o = 0; o < outSize; o++) {
       const k0 = i32At(start, o);
       const k1 = i32At(start, o + 1);
       const at = i32At(first, o) - k0;
-      let acc: f64 = 0;
-      let accBelow: f64 = 0;
+      let acc0: f64 = 0;
+      let acc1: f64 = 0;
+      let acc2: f64 = 0;
+      let acc3: f64 = 0;
       for (let k = k0; k < k1; k++) {
         const weight = load<f64>(weights + (<usize>k << 3));
-        acc += weight * valueAt<T>(src, line + (at + k) * sampleStep);
-        accBelow += weight * valueAt<T>(src, below + (at + k) * sampleStep);
+        const offset = (at + k) * sampleStep;
+        acc0 += weight * valueAt<T>(src, line0 + offset);
+        acc1 += weight * valueAt<T>(src, line1 + offset);
+        acc2 += weight * valueAt<T>(src, line2 + offset);
+        acc3 += weight * valueAt<T>(src, line3 + offset);
       }
-      store<f32>(dst + (<usize>(l * dstLineStep + o * dstStep) << 2), <f32>acc);
-      if (l + 1 < count) store<f32>(dst + (<usize>((l + 1) * dstLineStep + o * dstStep) << 2), <f32>accBelow);
+      const out = o * dstStep;
+      store<f32>(dst + (<usize>(l * dstLineStep + out) << 2), <f32>acc0);
+      if (l + 1 < count) store<f32>(dst + (<usize>((l + 1) * dstLineStep + out) << 2), <f32>acc1);
+      if (l + 2 < count) store<f32>(dst + (<usize>((l + 2) * dstLineStep + out) << 2), <f32>acc2);
+      if (l + 3 < count) store<f32>(dst + (<usize>((l + 3) * dstLineStep + out) << 2), <f32>acc3);
     }
   }
 }
