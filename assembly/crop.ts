@@ -16,29 +16,35 @@ function i32At(base: usize, i: i32): i32 {
   return load<i32>(base + (<usize>i << 2));
 }
 
-/** 2 * area / perimeter of the binary ink (> 0) among the `w` x `h` bytes at `ink`; 0 without ink. */
-export function strokeWidth(ink: usize, w: i32, h: i32): f64 {
+/**
+ * 2 * area / perimeter of the ink (bytes above `threshold`) among the `w` x `h` bytes at `ink`,
+ * rows `stride` apart (a region of a larger plane); 0 without ink.
+ */
+export function strokeWidth(ink: usize, stride: i32, w: i32, h: i32, threshold: i32): f64 {
+  // no byte is above it (and it would not fit the vector compare's lanes)
+  if (threshold >= 255) return 0;
   let area = 0;
   // two ink pixels side by side or one above the other share an edge, on the perimeter of neither
   let joined = 0;
-  const none = i8x16.splat(0);
-  for (let y = 0, i = 0; y < h; y++) {
+  const paper = i8x16.splat(<i8>threshold);
+  for (let y = 0; y < h; y++) {
     const below = y < h - 1;
     let x = 0;
+    let i = y * stride;
     // sixteen pixels at a time, while the last one's right neighbour is in the row: bit masks of
     // the ink, of the ink whose right neighbour is ink, and of the ink whose lower one is
     for (; x + 16 < w; x += 16, i += 16) {
-      const here = i8x16.ne(v128.load(ink + <usize>i), none);
+      const here = i8x16.gt_u(v128.load(ink + <usize>i), paper);
       if (!v128.any_true(here)) continue;
       area += popcnt(i8x16.bitmask(here));
-      joined += popcnt(i8x16.bitmask(v128.and(here, i8x16.ne(v128.load(ink + <usize>(i + 1)), none))));
-      if (below) joined += popcnt(i8x16.bitmask(v128.and(here, i8x16.ne(v128.load(ink + <usize>(i + w)), none))));
+      joined += popcnt(i8x16.bitmask(v128.and(here, i8x16.gt_u(v128.load(ink + <usize>(i + 1)), paper))));
+      if (below) joined += popcnt(i8x16.bitmask(v128.and(here, i8x16.gt_u(v128.load(ink + <usize>(i + stride)), paper))));
     }
     for (; x < w; x++, i++) {
-      if (load<u8>(ink + <usize>i) == 0) continue;
+      if (<i32>load<u8>(ink + <usize>i) <= threshold) continue;
       area++;
-      if (x < w - 1 && load<u8>(ink + <usize>(i + 1)) != 0) joined++;
-      if (below && load<u8>(ink + <usize>(i + w)) != 0) joined++;
+      if (x < w - 1 && <i32>load<u8>(ink + <usize>(i + 1)) > threshold) joined++;
+      if (below && <i32>load<u8>(ink + <usize>(i + stride)) > threshold) joined++;
     }
   }
   const perimeter = 4 * area - 2 * joined;

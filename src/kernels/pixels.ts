@@ -54,7 +54,7 @@ interface PixelExports {
     levels: number,
     signed: number,
   ): void;
-  strokeWidth(ink: number, w: number, h: number): number;
+  strokeWidth(ink: number, stride: number, w: number, h: number, threshold: number): number;
   componentScratchPerPixel(): number;
   keepMainInk(levels: number, w: number, h: number, threshold: number, speckFraction: number, scratch: number, box: number): number;
   fitScratchBytes(bw: number, bh: number, ow: number, oh: number): number;

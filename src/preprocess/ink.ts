@@ -25,6 +25,7 @@ import { keepMainInk } from './components.js';
 import { inkCoverage, type Coverage } from './coverage.js';
 import { histogram } from './histogram.js';
 import type { Box, Plane } from './plane.js';
+import { levelsStrokeWidth } from './stroke.js';
 import { splitInk } from './threshold.js';
 import { slabCopyU8 } from '../slab.js';
 
@@ -104,19 +105,8 @@ export function findInk(img: GreyImage): InkFound {
 }
 
 /** The ink in `box` spans fewer than DOT_EXTENT of its stroke widths (2 area / perimeter, as stroke.ts measures them). */
-function isDot({ width, data }: Plane, box: Box, threshold: number): boolean {
-  let area = 0;
-  let joined = 0;
-  for (let y = box.y0; y <= box.y1; y++) {
-    for (let x = box.x0, i = y * width + x; x <= box.x1; x++, i++) {
-      if (!(data[i]! > threshold)) continue;
-      area++;
-      if (x < box.x1 && data[i + 1]! > threshold) joined++;
-      if (y < box.y1 && data[i + width]! > threshold) joined++;
-    }
-  }
-  const strokeWidth = (2 * area) / (4 * area - 2 * joined);
-  return Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1 < DOT_EXTENT * strokeWidth;
+function isDot(levels: Plane, box: Box, threshold: number): boolean {
+  return Math.max(box.x1 - box.x0, box.y1 - box.y0) + 1 < DOT_EXTENT * levelsStrokeWidth(levels, box, threshold);
 }
 
 /** What the crop and the normalisation read of found ink (a line's digit supplies just this). */

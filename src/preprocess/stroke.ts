@@ -20,8 +20,14 @@ export const MNIST_STROKE_WIDTH = { min: 1.67, max: 2.96 } as const;
 
 /** Mean stroke width of binary ink (1 = ink), in pixels: 2 * area / perimeter (a WebAssembly kernel, assembly/crop.ts). */
 export function strokeWidth(ink: Plane): number {
+  return levelsStrokeWidth(ink, { x0: 0, y0: 0, x1: ink.width - 1, y1: ink.height - 1 }, 0);
+}
+
+/** strokeWidth of the ink in `box` of `levels` that is above `threshold`: the same measure without binarising first. */
+export function levelsStrokeWidth(levels: Plane, box: Box, threshold: number): number {
   return scoped(() => {
-    return pixelKernels().strokeWidth(placeCopy(ink.data), ink.width, ink.height);
+    const rows = placeCopy(levels.data.subarray(box.y0 * levels.width, (box.y1 + 1) * levels.width));
+    return pixelKernels().strokeWidth(rows + box.x0, levels.width, box.x1 - box.x0 + 1, box.y1 - box.y0 + 1, threshold);
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MNIST_STROKE_WIDTH, chamferDistance, normaliseStrokeWidth, strokeWidth } from '../../src/preprocess/stroke.js';
+import { MNIST_STROKE_WIDTH, chamferDistance, levelsStrokeWidth, normaliseStrokeWidth, strokeWidth } from '../../src/preprocess/stroke.js';
 import { strokes } from './drawing.js';
 import { prng } from '../hostile/support/fixtures.js';
 
@@ -68,6 +68,25 @@ describe('strokeWidth', () => {
       });
       const perimeter = 4 * area - 2 * joined;
       expect(strokeWidth({ width, height, data }), `trial ${trial}, ${width}x${height}`).toBe(perimeter ? (2 * area) / perimeter : 0);
+    }
+  });
+
+  it('measures the levels above a threshold in a box of a larger plane as the box binarised', () => {
+    const random = prng(11);
+    for (let trial = 0; trial < 200; trial++) {
+      const width = 1 + Math.floor(random() * 70);
+      const height = 1 + Math.floor(random() * 40);
+      const levels = { width, height, data: Uint8Array.from({ length: width * height }, () => Math.floor(random() * 256)) };
+      const x0 = Math.floor(random() * width);
+      const y0 = Math.floor(random() * height);
+      const box = { x0, y0, x1: x0 + Math.floor(random() * (width - x0)), y1: y0 + Math.floor(random() * (height - y0)) };
+      const threshold = trial % 50 === 0 ? 255 : Math.floor(random() * 256);
+      const bw = box.x1 - box.x0 + 1;
+      const binary = Uint8Array.from({ length: bw * (box.y1 - box.y0 + 1) }, (_, i) =>
+        levels.data[(box.y0 + Math.floor(i / bw)) * width + box.x0 + (i % bw)]! > threshold ? 1 : 0,
+      );
+      const expected = strokeWidth({ width: bw, height: box.y1 - box.y0 + 1, data: binary });
+      expect(levelsStrokeWidth(levels, box, threshold), `trial ${trial}`).toBe(expected);
     }
   });
 });
