@@ -88,17 +88,19 @@ describe('a full decode queue', () => {
 
     // refused without waiting: a shed request does not sit behind the decodes the queue holds.
     // All were sent at once, so durations compare as arrival times: every 503 is back while
-    // the queue is still busy, and typically long before one queue's worth of decodes.
-    const fullQueueMs = (DECODE_CONCURRENCY + DECODE_QUEUE_LIMIT) * oneDecodeMs;
+    // the queue is still busy, and the typical 503 before the typical admitted answer, which
+    // waits for the decodes ahead of it. Both from this one flood: a decode timed alone ran at
+    // another moment of a shared machine's speed (twice or half as fast as during the flood)
     const shedMs = median(shed.map((r) => r.ms));
+    const admittedMs = median(admitted.map((r) => r.ms));
     const slowestShedMs = Math.max(...shed.map((r) => r.ms));
     const slowestAdmittedMs = Math.max(...admitted.map((r) => r.ms));
     console.log(
-      `overload: ${FLOOD} at once -> ${admitted.length} admitted (slowest ${slowestAdmittedMs.toFixed(0)} ms), ` +
+      `overload: ${FLOOD} at once -> ${admitted.length} admitted (median ${admittedMs.toFixed(0)} ms, slowest ${slowestAdmittedMs.toFixed(0)} ms), ` +
         `${shed.length} shed (median ${shedMs.toFixed(0)} ms, slowest ${slowestShedMs.toFixed(0)} ms); one decode alone ${oneDecodeMs.toFixed(0)} ms`,
     );
     expect(slowestShedMs).toBeLessThan(slowestAdmittedMs);
-    expect(shedMs).toBeLessThan(fullQueueMs / 2);
+    expect(shedMs).toBeLessThan(admittedMs);
 
     // recovery: once the flood has drained, a normal request is served normally
     const after = await send(server.url, rawPng(slowPng));
