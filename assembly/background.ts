@@ -8,6 +8,8 @@
  * for its first store: both passes count every other pixel apart and add the two at the end.
  */
 
+import { i32At, valueAt } from './at';
+
 /**
  * The level counts of the gw x gh cells of `cell` pixels (row by row) of the `w` x `h` levels
  * at `data`, running, at `running` ((gw gh + 1) x 256 u32): counts k are those of the first k
@@ -46,17 +48,6 @@ export function cellCounts(data: usize, w: i32, h: i32, cell: i32, gw: i32, gh: 
       }
     }
   }
-}
-
-/** f64 at `base`, entry `i`. */
-@inline
-function f64At(base: usize, i: i32): f64 {
-  return load<f64>(base + (<usize>i << 3));
-}
-
-@inline
-function i32At(base: usize, i: i32): i32 {
-  return load<i32>(base + (<usize>i << 2));
 }
 
 /** One pixel's signed residual bin (d + 255 rounded, 0..510) counted, and its level (the bin's part above 255) stored. */
@@ -105,7 +96,7 @@ export function residual(
   for (let y = 0; y < h; y++) {
     const r0 = i32At(yIndex, y) * gw;
     const r1 = gh > 1 ? r0 + gw : r0;
-    const fy = f64At(yWeight, y);
+    const fy = valueAt<f64>(yWeight, y);
     // the paper along this row at each cell column's centre, rounded to f32 as the host's row was
     for (let c = 0; c < gw; c++) {
       const top = <f64>load<f32>(grid + (<usize>(r0 + c) << 2));
@@ -131,7 +122,7 @@ export function residual(
         store<u16>(levels + <usize>p, <u16>i32x4.extract_lane(i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(above, above), above), 0));
       }
       if (x < end) {
-        scalarPixel(data, p, start, f64At(xWeight, x), rise, sign, levels, signed);
+        scalarPixel(data, p, start, valueAt<f64>(xWeight, x), rise, sign, levels, signed);
         x++;
         p++;
       }

@@ -5,16 +5,7 @@
  * bit (test/preprocess/fit.test.ts holds the fit to a JavaScript reference).
  */
 
-/** The `i`th T at `base`, as f64. */
-@inline
-function valueAt<T>(base: usize, i: i32): f64 {
-  return <f64>load<T>(base + (<usize>i << alignof<T>()));
-}
-
-@inline
-function i32At(base: usize, i: i32): i32 {
-  return load<i32>(base + (<usize>i << 2));
-}
+import { i32At, valueAt } from './at';
 
 /**
  * 2 * area / perimeter of the ink (bytes above `threshold`) among the `w` x `h` bytes at `ink`,
