@@ -14,4 +14,5 @@ export { unfilter } from './unfilter';
 export { cellCounts, residual } from './background';
 export { componentScratchPerPixel, keepMainInk } from './components';
 export { fit, fitScratchBytes, strokeWidth } from './crop';
+export { strokeMorph } from './morph';
 export { heapBase } from './heap';

@@ -1,7 +1,7 @@
 /**
  * The pixel kernels (assembly/pixels.ts, dist/pixels.wasm): a PNG's inflate and unfiltering,
- * the JPEG scan's decoding, the background's subtraction, speck removal, the stroke width and
- * the fit into the digit's box.
+ * the JPEG scan's decoding, the background's subtraction, speck removal, the stroke width, the
+ * strokes' erosion and dilation and the fit into the digit's box.
  * And their memory, where callers place a kernel's inputs and read its outputs. It holds only
  * the picture being read: the served networks have instances of their own
  * (src/model/dense-kernel.ts), out of reach of a kernel that parses an untrusted file.
@@ -55,6 +55,7 @@ interface PixelExports {
     signed: number,
   ): void;
   strokeWidth(ink: number, stride: number, w: number, h: number, threshold: number): number;
+  strokeMorph(ink: number, w: number, h: number, pad: number, dilate: number, limit: number, d: number, out: number, box: number): number;
   componentScratchPerPixel(): number;
   keepMainInk(levels: number, w: number, h: number, threshold: number, speckFraction: number, scratch: number, box: number): number;
   fitScratchBytes(bw: number, bh: number, ow: number, oh: number): number;
