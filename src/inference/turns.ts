@@ -1,24 +1,40 @@
 /**
  * Requests whose work runs on the event loop's thread (small pictures decoded and normalised
  * there) take turns: the inference routes take one before they read the body, and a long batch
- * takes another every slice (predictor.ts). One caller runs per turn of the loop, in the order
- * they asked, with a poll for I/O in between.
+ * takes another every slice (predictor.ts). Callers run in the order they asked, as many in
+ * one turn of the loop as TURN_BUDGET_MS holds at the pace of the turn before, with a poll for
+ * I/O between two turns.
  *
  * Why: libuv (1.45 on) accepts at most one new connection per turn of the loop, and one poll
  * hands over every request that is ready. When each request's work ran as soon as it was read,
  * one turn ran all of them: fresh connections waited in the kernel's accept queue (strace shows
  * one accept4 per epoll_pwait), and a request read just after a poll waited for all that poll
  * brought, so the tail latency under load was many times the median. Taking turns, a
- * connection waits for at most one request's work before it is accepted, and requests are
- * served in the order they came. Taking the turn before the body is parsed matters too: a
+ * connection waits for about one turn's work (TURN_BUDGET_MS, or one caller's slice when that
+ * is longer) before it is accepted, and requests are served in the order they came. One caller
+ * per turn, the first rule, cost more CPU per request than a small PNG's inference, and more
+ * latency than it saved. Taking the turn before the body is parsed matters too: a
  * request that waits as raw bytes is cheap for the garbage collector, one that waits as 64
  * parsed multipart files is not. Figures: docs/ARCHITECTURE.md ("Taking turns") and
  * docs/BENCHMARKS.md.
  */
 import { setImmediate } from 'node:timers';
 
+/**
+ * Milliseconds of callers' work one turn of the loop should hold, at the pace of the last turn:
+ * a turn per caller cost more than a small picture's whole request (docs/ARCHITECTURE.md,
+ * "Taking turns").
+ */
+export const TURN_BUDGET_MS = 1;
+/** At most this many callers in one turn, however quick they were: a fresh connection waits for no more. */
+export const CALLERS_PER_TURN = 16;
+
 const waiting: Array<() => void> = [];
 let releasing = false;
+/** milliseconds of work per caller in the last turn: the next releases as many as TURN_BUDGET_MS holds at that pace */
+let perCallerMs = TURN_BUDGET_MS;
+let turnStart = 0;
+let released = 0;
 
 /** Resolves when it is this caller's turn; the caller then runs its slice of work without awaiting anything else. */
 export function takeTurn(): Promise<void> {
@@ -26,19 +42,31 @@ export function takeTurn(): Promise<void> {
     waiting.push(resolve);
     if (!releasing) {
       releasing = true;
-      setImmediate(releaseOne);
+      queueTurn();
     }
   });
 }
 
 /**
- * Lets the first waiter run (its continuation runs right after this callback, as a microtask);
- * the next one waits for the next turn: an immediate queued while immediates run waits for the
- * loop to poll again.
+ * A turn is two immediates queued together, so the loop runs them in one check phase: the
+ * first releases the callers (their continuations run as microtasks right after it), and Node
+ * drains the ticks and microtasks before the second, which times their work. An immediate
+ * queued while immediates run waits for the loop to poll again: so does the next turn.
  */
-function releaseOne(): void {
-  waiting.shift()!();
-  if (waiting.length > 0) setImmediate(releaseOne);
+function queueTurn(): void {
+  setImmediate(releaseTurn);
+  setImmediate(endTurn);
+}
+
+function releaseTurn(): void {
+  turnStart = performance.now();
+  released = Math.min(waiting.length, CALLERS_PER_TURN, Math.max(1, Math.floor(TURN_BUDGET_MS / perCallerMs)));
+  for (const resolve of waiting.splice(0, released)) resolve();
+}
+
+function endTurn(): void {
+  perCallerMs = (performance.now() - turnStart) / released;
+  if (waiting.length > 0) queueTurn();
   else releasing = false;
 }
 
