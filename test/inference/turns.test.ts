@@ -33,7 +33,12 @@ async function turnsOf(callers: number, work: () => void): Promise<number[]> {
   return ranIn;
 }
 
-const perTurn = (ranIn: number[]) => [...Map.groupBy(ranIn, (t) => t).values()].map((callers) => callers.length);
+/** How many callers ran in each turn that ran any, in turn order. */
+function perTurn(ranIn: number[]): number[] {
+  const counts = new Map<number, number>();
+  for (const turn of ranIn) counts.set(turn, (counts.get(turn) ?? 0) + 1);
+  return [...counts.values()];
+}
 
 describe('takeTurn', () => {
   it('lets callers run one at a time, in the order they asked', async () => {
