@@ -59,7 +59,7 @@ export const inferRoutes: FastifyPluginAsync = async (fastify) => {
   for (const [path, params] of paths) {
     app.post(path, { schema: { tags: V2_TAGS, summary: SUMMARY, params, response } }, async (request, reply) => {
       return usingModel(request, servedAt(app, request.params), async (served) => {
-        // one request's work per turn of the loop, as the other inference routes (turns.ts)
+        // its work in a turn of the loop, as the other inference routes (turns.ts)
         await takeTurn();
         const body = receivedBody(request.body);
         const parsed = InferenceRequest.safeParse(body.json);
