@@ -88,18 +88,10 @@ function sweepRow(d: usize, w: i32, y: i32, from: i32, step: i32): void {
     }
   }
   let carried = NONE;
-  if (step > 0) {
-    for (let x = 0; x < w; x++) {
-      const at = row + (<usize>x << 2);
-      carried = min(load<i32>(at), carried + 3);
-      store<i32>(at, carried);
-    }
-  } else {
-    for (let x = w - 1; x >= 0; x--) {
-      const at = row + (<usize>x << 2);
-      carried = min(load<i32>(at), carried + 3);
-      store<i32>(at, carried);
-    }
+  for (let k = 0, x = step > 0 ? 0 : w - 1; k < w; k++, x += step) {
+    const at = row + (<usize>x << 2);
+    carried = min(load<i32>(at), carried + 3);
+    store<i32>(at, carried);
   }
 }
 

@@ -63,8 +63,7 @@ function morphed(ink: Plane, pad: number, within: Box, how: 'erode' | 'dilate', 
     const height = ink.height + 2 * pad;
     const n = width * height;
     const out = place(n);
-    const box = place(16);
-    i32(box, 4).set([within.x0, within.y0, within.x1, within.y1]);
+    const box = placeCopy(Int32Array.of(within.x0, within.y0, within.x1, within.y1));
     const src = placeCopy(ink.data);
     const found = pixelKernels().strokeMorph(
       src,
